@@ -1,0 +1,56 @@
+#pragma once
+// The attnviz metadata a model may embed as the extra file `attnviz.json`
+// (format in docs/metadata.md).
+#include <array>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace attnviz {
+
+struct Preprocess {
+  std::optional<std::array<int, 2>> size;  // [H, W]; empty: feed the image at its own size
+  bool bgr = false;
+  double scale = 255.0;
+  std::array<double, 3> mean{0.485, 0.456, 0.406};  // ImageNet defaults
+  std::array<double, 3> std{0.229, 0.224, 0.225};
+};
+
+struct ImageTokenSpec {
+  int offset = 0;
+  int grid_h = 0;
+  int grid_w = 0;
+  bool grid_from_budget = false;
+};
+
+struct TokenizerSpec {
+  std::vector<std::string> vocab;
+  std::string bos, eos, unk, pad;
+};
+
+struct Metadata {
+  std::string name;
+  std::string description;
+  std::vector<std::string> inputs{"image"};
+  std::string output = "other";
+  Preprocess preprocess;
+  std::map<std::string, ImageTokenSpec> stacks;
+  std::map<int, std::array<int, 2>> budget_grids;
+  int default_budget = 0;
+  std::optional<TokenizerSpec> tokenizer;
+  int max_new_tokens = 16;
+  std::string default_prompt;
+  std::string json;  // the document as embedded, for `inspect`
+};
+
+inline constexpr const char* kMetadataFile = "attnviz.json";
+
+// Parses and validates the metadata; `source` names the model file in errors.
+Metadata parse_metadata(const std::string& text, const std::string& source);
+
+// The token layout for a stack: the entry whose key equals the stack name or is a
+// prefix of it at a '.' boundary (longest wins).
+const ImageTokenSpec* find_stack_spec(const Metadata& meta, const std::string& stack);
+
+}  // namespace attnviz

@@ -1,0 +1,47 @@
+#pragma once
+// Whose attention an overlay shows (the query rows) and the map over the image tokens.
+#include <string>
+#include <vector>
+
+#include "attnviz/attention.h"
+#include "attnviz/token_layout.h"
+
+namespace attnviz {
+
+struct QuerySpec {
+  enum class Kind { last, cls, answer, text, range };
+  Kind kind = Kind::last;
+  int first = 0;  // for range: rows [first, last] inclusive, negatives from the end
+  int last = 0;
+  std::string str() const;
+};
+
+// "last", "cls", "answer", "text", "N" or "A-B" (negatives count from the end).
+QuerySpec parse_query(const std::string& text);
+
+// What the rows are resolved against.
+struct SequenceLayout {
+  int tq = 0;
+  int text_offset = 0;     // position of the first text token in the stack's sequence
+  int prompt_len = 0;      // text tokens before the answer (including BOS)
+  int answer_len = 0;      // generated answer tokens fed back (teacher forcing)
+  int cls_row = 0;
+};
+
+// The query rows; throws a usage Error when the spec does not fit the sequence.
+std::vector<int> query_rows(const QuerySpec& q, const SequenceLayout& s);
+
+// The attention of `rows` (averaged) over the image tokens, on the patch grid.
+struct ImageMap {
+  int grid_h = 0;
+  int grid_w = 0;
+  std::vector<float> values;  // [grid_h, grid_w], raw probabilities (not renormalised)
+  float image_mass = 0;       // total attention the rows give the image tokens
+  int peak_row = 0;           // grid cell of the maximum
+  int peak_col = 0;
+};
+
+ImageMap image_map(const std::vector<float>& matrix, int tq, int tk, const std::vector<int>& rows,
+                   const TokenSpan& span);
+
+}  // namespace attnviz

@@ -1,0 +1,260 @@
+// attnviz run MODEL... IMAGE... : capture attention and write overlay/grid/JSON/npy.
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+#include "attnviz/error.h"
+#include "attnviz/layer_spec.h"
+#include "attnviz/outputs.h"
+#include "attnviz/pipeline.h"
+#include "commands.h"
+#include "input_args.h"
+
+namespace attnviz::cli {
+namespace {
+
+struct RunArgs {
+  std::vector<std::string> positional;
+  InputArgs input;
+  std::string layers = "all";
+  std::string stack;
+  std::string heads = "mean";
+  std::string query;
+  std::string view = "overlay";
+  std::string format = "png,json";
+  std::string out = "attnviz_out";
+  std::string colormap = "viridis";
+  double alpha = 0.5;
+  std::string prompt;
+  std::string input_ids;
+  std::string image_tokens;
+  int budget = 0;
+  std::string budgets;
+  std::string label;
+  std::string scale = "panel";
+  bool log_scale = false;
+  int max_new_tokens = 0;
+  bool no_generate = false;
+  int64_t max_pixels = 100'000'000;
+};
+
+std::set<std::string> parse_set(const std::string& text, const std::set<std::string>& valid, const char* what) {
+  std::set<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find(',', start);
+    std::string item = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (!valid.count(item)) {
+      std::string names;
+      for (const auto& v : valid) names += (names.empty() ? "" : ", ") + v;
+      fail_usage(std::string(what) + " '" + text + "': unknown item '" + item + "' (" + names + ")");
+    }
+    out.insert(item);
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return out;
+}
+
+bool looks_like_model(const std::string& path) {
+  auto ends = [&](const char* ext) {
+    std::string e(ext);
+    return path.size() >= e.size() && path.compare(path.size() - e.size(), e.size(), e) == 0;
+  };
+  if (ends(".pt") || ends(".pth") || ends(".ptl") || ends(".torchscript")) return true;
+  std::ifstream in(path, std::ios::binary);
+  char magic[4] = {};
+  return in.read(magic, 4) && magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4;
+}
+
+std::string file_stem(const std::string& path) {
+  std::string base = path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1);
+  auto dot = base.find_last_of('.');
+  return dot == std::string::npos || dot == 0 ? base : base.substr(0, dot);
+}
+
+// Output base names that never collide: the file stem, or for inputs sharing a stem,
+// the path with separators folded ("a/x.jpg", "b/x.jpg" -> "a_x", "b_x").
+std::vector<std::string> unique_stems(const std::vector<std::string>& images) {
+  std::map<std::string, int> count;
+  for (const auto& p : images) ++count[file_stem(p)];
+  std::vector<std::string> stems;
+  std::set<std::string> used;
+  for (const auto& p : images) {
+    std::string stem = file_stem(p);
+    if (count[stem] > 1) {
+      std::string no_ext = p;
+      auto dot = p.find_last_of('.'), slash = p.find_last_of('/');
+      if (dot != std::string::npos && (slash == std::string::npos || dot > slash + 1)) no_ext = p.substr(0, dot);
+      std::string folded;
+      for (char c : no_ext) folded += c == '/' ? '_' : c;
+      while (!folded.empty() && (folded[0] == '_' || folded[0] == '.')) folded.erase(0, 1);
+      stem = folded;
+    }
+    std::string candidate = stem;
+    for (int k = 2; used.count(candidate); ++k) candidate = stem + "-" + std::to_string(k);
+    used.insert(candidate);
+    stems.push_back(candidate);
+  }
+  return stems;
+}
+
+// For several models: each keeps the requested layers it has; a layer no model has is
+// an error.
+std::vector<std::string> per_model_layer_specs(const std::vector<Model>& models, const RunArgs& args) {
+  if (models.size() == 1) return {args.layers};
+  std::vector<int> depth;
+  int max_depth = 0;
+  for (const auto& m : models) {
+    std::string stack = args.stack.empty() ? m.default_stack() : args.stack;
+    int d = 0;
+    for (const auto& s : m.stacks())
+      if (s.name == stack || stack == "all") d = std::max(d, static_cast<int>(s.sites.size()));
+    depth.push_back(d);
+    max_depth = std::max(max_depth, d);
+  }
+  auto wanted = parse_layer_spec(args.layers, max_depth);
+  std::vector<std::string> specs;
+  for (size_t i = 0; i < models.size(); ++i) {
+    std::string spec;
+    for (int l : wanted)
+      if (l < depth[i]) spec += (spec.empty() ? "" : ",") + std::to_string(l);
+    if (spec.empty()) spec = "none";
+    specs.push_back(spec);
+  }
+  for (int l : wanted) {
+    bool any = false;
+    for (int d : depth) any = any || l < d;
+    if (!any) fail_usage("--layers: layer " + std::to_string(l) + " exists in none of the models");
+  }
+  return specs;
+}
+
+int run_command(RunArgs& args) {
+  std::vector<std::string> model_paths, images;
+  for (const auto& p : args.positional) {
+    if (images.empty() && looks_like_model(p)) model_paths.push_back(p);
+    else images.push_back(p);
+  }
+  if (model_paths.empty()) fail_usage("run: the first argument must be a TorchScript model (.pt)");
+  if (images.empty()) fail_usage("run: no image given (attnviz run MODEL.pt IMAGE...)");
+
+  const auto views = parse_set(args.view, {"overlay", "grid"}, "--view");
+  const auto formats = parse_set(args.format, {"png", "json", "npy"}, "--format");
+  if (!(args.alpha >= 0.0 && args.alpha <= 1.0)) fail_usage("--alpha " + std::to_string(args.alpha) + ": must be in [0, 1]");
+  if (args.scale != "panel" && args.scale != "shared") fail_usage("--scale '" + args.scale + "': expected panel or shared");
+
+  AnalysisOptions base;
+  base.stack = args.stack;
+  base.fusion = parse_head_fusion(args.heads);
+  if (!args.query.empty()) base.query = parse_query(args.query);
+  base.per_head = formats.count("npy") > 0;
+  if (!args.prompt.empty()) base.prompt = args.prompt;
+  if (!args.input_ids.empty()) {
+    std::vector<int64_t> ids;
+    for (int v : parse_int_list(args.input_ids + "", "--input-ids")) ids.push_back(v);
+    base.input_ids = ids;
+  }
+  base.generate = !args.no_generate;
+  base.max_new_tokens = args.max_new_tokens;
+  base.budget = args.budget;
+  if (!args.image_tokens.empty()) base.image_tokens = parse_token_span(args.image_tokens);
+  base.max_pixels = args.max_pixels;
+  std::vector<int> budgets;
+  if (!args.budgets.empty()) budgets = parse_int_list(args.budgets, "--budgets");
+
+  OutputOptions out;
+  out.dir = args.out;
+  out.overlay = views.count("overlay") > 0;
+  out.grid = views.count("grid") > 0;
+  out.png = formats.count("png") > 0;
+  out.json = formats.count("json") > 0;
+  out.npy = formats.count("npy") > 0;
+  out.overlay_style.colormap = parse_colormap(args.colormap);
+  out.overlay_style.alpha = args.alpha;
+  out.grid_style.colormap = out.overlay_style.colormap;
+  out.grid_style.shared_scale = args.scale == "shared";
+  out.grid_style.log_scale = args.log_scale;
+  out.label = args.label;
+
+  std::vector<Model> models;
+  for (const auto& p : model_paths) {
+    models.push_back(Model::load(p, args.input.model_options()));
+    for (const auto& note : models.back().notes()) spdlog::warn("{}: {}", p, note);
+    spdlog::info("{}: {} attention sites in {} stacks", p, models.back().sites().size(), models.back().stacks().size());
+  }
+  if (!budgets.empty() && models.size() > 1) fail_usage("--budgets takes one model");
+  const auto layer_specs = per_model_layer_specs(models, args);
+  ensure_directory(out.dir);
+
+  const auto stems = unique_stems(images);
+  for (size_t i = 0; i < images.size(); ++i) {
+    const std::string& image = images[i];
+    out.stem = stems[i];
+    std::vector<std::string> written;
+    std::vector<Analysis> runs;
+    if (!budgets.empty()) {
+      for (int b : budgets) {
+        AnalysisOptions o = base;
+        o.layers = layer_specs[0];
+        o.budget = b;
+        o.preprocess = args.input.preprocess(models[0].metadata());
+        runs.push_back(analyze_image(models[0], image, o));
+      }
+      written = write_budget_outputs(runs, out);
+    } else {
+      for (size_t m = 0; m < models.size(); ++m) {
+        AnalysisOptions o = base;
+        o.layers = layer_specs[m];
+        o.preprocess = args.input.preprocess(models[m].metadata());
+        runs.push_back(analyze_image(models[m], image, o));
+      }
+      written = models.size() == 1 ? write_outputs(runs[0], out) : write_model_outputs(runs, out);
+    }
+    for (const auto& r : runs)
+      if (!r.answer.empty())
+        std::cout << image << "\t" << r.model_name << (r.budget ? " @" + std::to_string(r.budget) : "") << "\t"
+                  << r.answer << "\n";
+    for (const auto& w : written) std::cout << w << "\n";
+    std::cout.flush();
+  }
+  return 0;
+}
+
+}  // namespace
+
+Action add_run(CLI::App& app) {
+  auto args = std::make_shared<RunArgs>();
+  auto* cmd = app.add_subcommand("run", "Capture attention and write overlay / grid PNGs, JSON and .npy");
+  cmd->add_option("inputs", args->positional, "MODEL.pt [MODEL2.pt ...] IMAGE [IMAGE ...]")->required();
+  cmd->add_option("--layers", args->layers, "Layers per stack: 1,5,14,23 | 0-3 | -1 | all")->capture_default_str();
+  cmd->add_option("--stack", args->stack, "Stack to capture (name or prefix, or all; default: the one that runs last)");
+  cmd->add_option("--heads", args->heads, "Head fusion: mean | max | min | all | N (one head)")->capture_default_str();
+  cmd->add_option("--query", args->query,
+                  "Whose attention the overlay shows: last | cls | answer | text | N | A:B (default: answer when the "
+                  "model generates, else last)");
+  cmd->add_option("--view", args->view, "overlay, grid, or both (comma list)")->capture_default_str();
+  cmd->add_option("--format", args->format, "png, json, npy (comma list)")->capture_default_str();
+  cmd->add_option("--out", args->out, "Output directory")->capture_default_str();
+  cmd->add_option("--colormap", args->colormap, "viridis | jet | magma | inferno | plasma | turbo | ...")->capture_default_str();
+  cmd->add_option("--alpha", args->alpha, "Heat-map weight in the overlay blend, 0..1")->capture_default_str();
+  cmd->add_option("--prompt", args->prompt, "Text prompt (needs a tokenizer in the model's metadata)");
+  cmd->add_option("--input-ids", args->input_ids, "Token ids fed as input_ids, e.g. 1,5,7 (instead of --prompt)");
+  cmd->add_option("--image-tokens", args->image_tokens, "Image-token layout OFFSET:HxW (default: metadata or inferred)");
+  cmd->add_option("--budget", args->budget, "Visual-token budget (default: the metadata's)");
+  cmd->add_option("--budgets", args->budgets, "Several budgets, e.g. 8,16,32,64: one overlay strip titled with each answer");
+  cmd->add_option("--label", args->label, "Title of the original-image panel (e.g. the ground truth)");
+  cmd->add_option("--scale", args->scale, "Grid colour scale: panel | shared")->capture_default_str();
+  cmd->add_flag("--log", args->log_scale, "Logarithmic grid colour scale (4 decades)");
+  cmd->add_option("--max-new-tokens", args->max_new_tokens, "Generation length limit (default: the metadata's)");
+  cmd->add_flag("--no-generate", args->no_generate, "Capture the prompt only; do not generate an answer");
+  cmd->add_option("--max-pixels", args->max_pixels, "Refuse images with more pixels than this")->capture_default_str();
+  args->input.add_to(*cmd);
+  return [args] { return run_command(*args); };
+}
+
+}  // namespace attnviz::cli

@@ -1,0 +1,15 @@
+#pragma once
+// The subcommands. Each registers its options and returns the action to run after
+// parsing; the action returns the process exit code.
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+namespace attnviz::cli {
+
+using Action = std::function<int()>;
+
+Action add_run(CLI::App& app);
+Action add_inspect(CLI::App& app);
+
+}  // namespace attnviz::cli

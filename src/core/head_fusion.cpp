@@ -1,0 +1,43 @@
+#include <cctype>
+
+#include "attnviz/attention.h"
+#include "attnviz/error.h"
+
+namespace attnviz {
+
+std::string HeadFusion::str() const {
+  switch (kind) {
+    case Kind::mean: return "mean";
+    case Kind::max: return "max";
+    case Kind::min: return "min";
+    case Kind::all: return "all";
+    case Kind::head: return "head:" + std::to_string(head);
+  }
+  return "mean";
+}
+
+HeadFusion parse_head_fusion(const std::string& text) {
+  HeadFusion f;
+  if (text == "mean") return f;
+  if (text == "max") { f.kind = HeadFusion::Kind::max; return f; }
+  if (text == "min") { f.kind = HeadFusion::Kind::min; return f; }
+  if (text == "all") { f.kind = HeadFusion::Kind::all; return f; }
+  bool digits = !text.empty() && text.size() < 7;
+  for (char c : text) digits = digits && std::isdigit(static_cast<unsigned char>(c));
+  if (!digits) fail_usage("--heads '" + text + "': expected mean, max, min, all or a head index");
+  f.kind = HeadFusion::Kind::head;
+  f.head = std::stoi(text);
+  return f;
+}
+
+std::vector<float> AttentionMap::matrix() const {
+  const size_t n = static_cast<size_t>(tq) * static_cast<size_t>(tk);
+  if (fusion.kind != HeadFusion::Kind::all || heads <= 1) return {fused.begin(), fused.begin() + std::min(n, fused.size())};
+  std::vector<float> mean(n, 0.0f);
+  for (int h = 0; h < heads; ++h)
+    for (size_t i = 0; i < n; ++i) mean[i] += fused[h * n + i];
+  for (auto& v : mean) v /= static_cast<float>(heads);
+  return mean;
+}
+
+}  // namespace attnviz

@@ -1,0 +1,217 @@
+#include "attnviz/metadata.h"
+
+#include <nlohmann/json.hpp>
+
+#include "attnviz/error.h"
+#include "attnviz/site_names.h"
+
+namespace attnviz {
+namespace {
+
+using nlohmann::json;
+
+class Reader {
+ public:
+  explicit Reader(std::string source) : source_(std::move(source)) {}
+
+  [[noreturn]] void bad(const std::string& where, const std::string& problem) const {
+    fail_model(source_, std::string(kMetadataFile) + ": " + where + ": " + problem);
+  }
+
+  const json* child(const json& obj, const char* key, json::value_t type, const std::string& where) const {
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null()) return nullptr;
+    bool ok = it->type() == type ||
+              (type == json::value_t::number_float && it->is_number()) ||
+              (type == json::value_t::number_integer && it->is_number_integer());
+    if (!ok) bad(where + "." + key, std::string("expected ") + type_name(type) + ", got " + it->type_name());
+    return &*it;
+  }
+
+  int positive_int(const json& v, const std::string& where) const {
+    if (!v.is_number_integer() || v.get<long long>() <= 0 || v.get<long long>() > 1'000'000)
+      bad(where, "expected a positive integer");
+    return v.get<int>();
+  }
+
+  int non_negative_int(const json& v, const std::string& where) const {
+    if (!v.is_number_integer() || v.get<long long>() < 0 || v.get<long long>() > 100'000'000)
+      bad(where, "expected a non-negative integer");
+    return v.get<int>();
+  }
+
+  std::array<int, 2> pair(const json& v, const std::string& where) const {
+    if (!v.is_array() || v.size() != 2) bad(where, "expected [h, w]");
+    return {positive_int(v[0], where + "[0]"), positive_int(v[1], where + "[1]")};
+  }
+
+  std::array<double, 3> triple(const json& v, const std::string& where, bool positive) const {
+    if (!v.is_array() || v.size() != 3) bad(where, "expected three numbers");
+    std::array<double, 3> out{};
+    for (int i = 0; i < 3; ++i) {
+      if (!v[i].is_number()) bad(where, "expected three numbers");
+      out[i] = v[i].get<double>();
+      if (positive && !(out[i] > 0)) bad(where, "values must be > 0");
+    }
+    return out;
+  }
+
+  std::string string(const json& obj, const char* key, const std::string& where) const {
+    auto* v = child(obj, key, json::value_t::string, where);
+    return v ? v->get<std::string>() : std::string();
+  }
+
+ private:
+  static const char* type_name(json::value_t t) {
+    switch (t) {
+      case json::value_t::object: return "an object";
+      case json::value_t::array: return "an array";
+      case json::value_t::string: return "a string";
+      case json::value_t::number_integer: return "an integer";
+      case json::value_t::number_float: return "a number";
+      case json::value_t::boolean: return "a boolean";
+      default: return "a value";
+    }
+  }
+  std::string source_;
+};
+
+}  // namespace
+
+Metadata parse_metadata(const std::string& text, const std::string& source) {
+  Reader r(source);
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::exception& e) {
+    r.bad("document", std::string("not valid JSON (") + e.what() + ")");
+  }
+  if (!doc.is_object()) r.bad("document", "expected a JSON object");
+  Metadata m;
+  m.json = text;
+  if (r.string(doc, "format", "$") != "attnviz") r.bad("format", "expected \"attnviz\"");
+  auto* version = r.child(doc, "version", json::value_t::number_integer, "$");
+  if (!version) r.bad("version", "missing");
+  if (version->get<long long>() != 1)
+    r.bad("version", std::to_string(version->get<long long>()) + " is not supported (this attnviz reads version 1)");
+  m.name = r.string(doc, "name", "$");
+  m.description = r.string(doc, "description", "$");
+
+  if (auto* inputs = r.child(doc, "inputs", json::value_t::array, "$")) {
+    m.inputs.clear();
+    for (const auto& v : *inputs) {
+      if (!v.is_string()) r.bad("inputs", "expected strings");
+      auto s = v.get<std::string>();
+      if (s != "image" && s != "input_ids" && s != "budget")
+        r.bad("inputs", "unknown input '" + s + "' (image, input_ids, budget)");
+      m.inputs.push_back(s);
+    }
+  }
+  if (doc.contains("output")) {
+    m.output = r.string(doc, "output", "$");
+    if (m.output != "logits" && m.output != "other") r.bad("output", "expected \"logits\" or \"other\"");
+  }
+
+  if (auto* p = r.child(doc, "preprocess", json::value_t::object, "$")) {
+    if (auto* size = r.child(*p, "size", json::value_t::array, "preprocess")) m.preprocess.size = r.pair(*size, "preprocess.size");
+    if (p->contains("channel_order")) {
+      auto order = r.string(*p, "channel_order", "preprocess");
+      if (order != "RGB" && order != "BGR") r.bad("preprocess.channel_order", "expected \"RGB\" or \"BGR\"");
+      m.preprocess.bgr = order == "BGR";
+    }
+    if (auto* scale = r.child(*p, "scale", json::value_t::number_float, "preprocess")) {
+      m.preprocess.scale = scale->get<double>();
+      if (!(m.preprocess.scale > 0)) r.bad("preprocess.scale", "must be > 0");
+    }
+    if (p->contains("mean")) m.preprocess.mean = r.triple(p->at("mean"), "preprocess.mean", false);
+    if (p->contains("std")) m.preprocess.std = r.triple(p->at("std"), "preprocess.std", true);
+  }
+
+  if (auto* budgets = r.child(doc, "budgets", json::value_t::object, "$")) {
+    if (auto* grids = r.child(*budgets, "grids", json::value_t::object, "budgets")) {
+      for (const auto& [key, value] : grids->items()) {
+        int budget = 0;
+        try {
+          size_t used = 0;
+          budget = std::stoi(key, &used);
+          if (used != key.size() || budget <= 0) throw std::invalid_argument(key);
+        } catch (const std::exception&) {
+          r.bad("budgets.grids", "key '" + key + "' is not a positive integer");
+        }
+        auto grid = r.pair(value, "budgets.grids." + key);
+        if (grid[0] * grid[1] != budget)
+          r.bad("budgets.grids." + key, "grid " + std::to_string(grid[0]) + "x" + std::to_string(grid[1]) +
+                                            " has " + std::to_string(grid[0] * grid[1]) + " tokens, not " + key);
+        m.budget_grids[budget] = grid;
+      }
+    }
+    if (auto* d = r.child(*budgets, "default", json::value_t::number_integer, "budgets")) {
+      m.default_budget = r.positive_int(*d, "budgets.default");
+      if (!m.budget_grids.count(m.default_budget)) r.bad("budgets.default", "not one of budgets.grids");
+    } else if (!m.budget_grids.empty()) {
+      m.default_budget = m.budget_grids.rbegin()->first;
+    }
+  }
+
+  if (auto* stacks = r.child(doc, "stacks", json::value_t::object, "$")) {
+    for (const auto& [name, value] : stacks->items()) {
+      const std::string where = "stacks." + name;
+      if (!value.is_object()) r.bad(where, "expected an object");
+      ImageTokenSpec spec;
+      auto* tokens = r.child(value, "image_tokens", json::value_t::object, where);
+      if (!tokens) r.bad(where, "missing image_tokens");
+      if (tokens->contains("offset")) spec.offset = r.non_negative_int(tokens->at("offset"), where + ".image_tokens.offset");
+      if (!tokens->contains("grid")) r.bad(where + ".image_tokens", "missing grid");
+      const auto& grid = tokens->at("grid");
+      if (grid.is_string() && grid.get<std::string>() == "budget") {
+        if (m.budget_grids.empty()) r.bad(where + ".image_tokens.grid", "\"budget\" but no budgets.grids");
+        spec.grid_from_budget = true;
+      } else {
+        auto hw = r.pair(grid, where + ".image_tokens.grid");
+        spec.grid_h = hw[0];
+        spec.grid_w = hw[1];
+      }
+      m.stacks[name] = spec;
+    }
+  }
+
+  if (auto* t = r.child(doc, "tokenizer", json::value_t::object, "$")) {
+    TokenizerSpec spec;
+    auto type = r.string(*t, "type", "tokenizer");
+    if (type != "words") r.bad("tokenizer.type", "'" + type + "' is not supported (\"words\")");
+    auto* vocab = r.child(*t, "vocab", json::value_t::array, "tokenizer");
+    if (!vocab || vocab->empty()) r.bad("tokenizer.vocab", "missing or empty");
+    for (const auto& v : *vocab) {
+      if (!v.is_string()) r.bad("tokenizer.vocab", "expected strings");
+      spec.vocab.push_back(v.get<std::string>());
+    }
+    spec.bos = r.string(*t, "bos", "tokenizer");
+    spec.eos = r.string(*t, "eos", "tokenizer");
+    spec.unk = r.string(*t, "unk", "tokenizer");
+    spec.pad = r.string(*t, "pad", "tokenizer");
+    for (const auto* special : {&spec.bos, &spec.eos, &spec.unk, &spec.pad})
+      if (!special->empty() && std::find(spec.vocab.begin(), spec.vocab.end(), *special) == spec.vocab.end())
+        r.bad("tokenizer", "special token '" + *special + "' is not in the vocabulary");
+    m.tokenizer = std::move(spec);
+  }
+  if (auto* g = r.child(doc, "generation", json::value_t::object, "$")) {
+    if (auto* n = r.child(*g, "max_new_tokens", json::value_t::number_integer, "generation"))
+      m.max_new_tokens = r.positive_int(*n, "generation.max_new_tokens");
+    m.default_prompt = r.string(*g, "default_prompt", "generation");
+  }
+  return m;
+}
+
+const ImageTokenSpec* find_stack_spec(const Metadata& meta, const std::string& stack) {
+  const ImageTokenSpec* best = nullptr;
+  size_t best_len = 0;
+  for (const auto& [name, spec] : meta.stacks) {
+    if (stack_matches(name, stack) && name.size() >= best_len) {
+      best = &spec;
+      best_len = name.size();
+    }
+  }
+  return best;
+}
+
+}  // namespace attnviz

@@ -1,0 +1,97 @@
+#include "attnviz/query.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "attnviz/error.h"
+
+namespace attnviz {
+
+std::string QuerySpec::str() const {
+  switch (kind) {
+    case Kind::last: return "last";
+    case Kind::cls: return "cls";
+    case Kind::answer: return "answer";
+    case Kind::text: return "text";
+    case Kind::range:
+      return first == last ? std::to_string(first) : std::to_string(first) + ":" + std::to_string(last);
+  }
+  return "last";
+}
+
+QuerySpec parse_query(const std::string& text) {
+  QuerySpec q;
+  if (text == "last") return q;
+  if (text == "cls") { q.kind = QuerySpec::Kind::cls; return q; }
+  if (text == "answer") { q.kind = QuerySpec::Kind::answer; return q; }
+  if (text == "text") { q.kind = QuerySpec::Kind::text; return q; }
+  q.kind = QuerySpec::Kind::range;
+  char tail = 0;
+  if (std::sscanf(text.c_str(), "%d:%d%c", &q.first, &q.last, &tail) == 2) return q;
+  if (std::sscanf(text.c_str(), "%d%c", &q.first, &tail) == 1) {
+    q.last = q.first;
+    return q;
+  }
+  fail_usage("--query '" + text + "': expected last, cls, answer, text, a row N or rows A:B");
+}
+
+std::vector<int> query_rows(const QuerySpec& q, const SequenceLayout& s) {
+  std::vector<int> rows;
+  auto check = [&](int r) {
+    if (r < 0 || r >= s.tq)
+      fail_usage("--query " + q.str() + ": row " + std::to_string(r) + " is outside the " +
+                 std::to_string(s.tq) + " query tokens");
+    return r;
+  };
+  switch (q.kind) {
+    case QuerySpec::Kind::last: rows.push_back(s.tq - 1); break;
+    case QuerySpec::Kind::cls: rows.push_back(check(s.cls_row)); break;
+    case QuerySpec::Kind::answer:
+      if (s.answer_len <= 0) fail_usage("--query answer: the model generated no answer here");
+      // The rows whose outputs predicted the answer tokens: the last prompt token up to
+      // the answer's second-to-last token.
+      for (int j = 0; j < s.answer_len; ++j) rows.push_back(check(s.text_offset + s.prompt_len - 1 + j));
+      break;
+    case QuerySpec::Kind::text:
+      if (s.prompt_len + s.answer_len <= 0) fail_usage("--query text: the sequence has no text tokens");
+      for (int j = 0; j < s.prompt_len + s.answer_len; ++j) rows.push_back(check(s.text_offset + j));
+      break;
+    case QuerySpec::Kind::range: {
+      int a = q.first < 0 ? s.tq + q.first : q.first;
+      int b = q.last < 0 ? s.tq + q.last : q.last;
+      check(a);
+      check(b);
+      if (a > b) fail_usage("--query " + q.str() + ": range runs backwards");
+      for (int r = a; r <= b; ++r) rows.push_back(r);
+      break;
+    }
+  }
+  return rows;
+}
+
+ImageMap image_map(const std::vector<float>& matrix, int tq, int tk, const std::vector<int>& rows,
+                   const TokenSpan& span) {
+  ImageMap m;
+  m.grid_h = span.grid_h;
+  m.grid_w = span.grid_w;
+  m.values.assign(static_cast<size_t>(span.count), 0.0f);
+  if (rows.empty() || span.offset + span.count > tk) return m;
+  for (int r : rows) {
+    if (r < 0 || r >= tq) continue;
+    const float* row = matrix.data() + static_cast<size_t>(r) * tk + span.offset;
+    for (int i = 0; i < span.count; ++i) m.values[i] += row[i];
+  }
+  float best = -1.0f;
+  for (int i = 0; i < span.count; ++i) {
+    m.values[i] /= static_cast<float>(rows.size());
+    m.image_mass += m.values[i];
+    if (m.values[i] > best) {
+      best = m.values[i];
+      m.peak_row = i / span.grid_w;
+      m.peak_col = i % span.grid_w;
+    }
+  }
+  return m;
+}
+
+}  // namespace attnviz

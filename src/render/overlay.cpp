@@ -1,0 +1,79 @@
+#include <algorithm>
+#include <cmath>
+
+#include <opencv2/imgproc.hpp>
+
+#include "attnviz/render.h"
+#include "palette.h"
+#include "text.h"
+
+namespace attnviz {
+namespace {
+
+using render::kInk;
+using render::kMuted;
+using render::kWhite;
+
+constexpr int kTitleHeight = 20;
+constexpr int kTitleBar = 36;
+constexpr int kGap = 6;
+
+// Small images are enlarged by a whole factor (nearest) so patches stay crisp.
+int display_factor(const cv::Mat& img, int min_panel) {
+  int side = std::max(img.cols, img.rows);
+  return side >= min_panel ? 1 : (min_panel + side - 1) / side;
+}
+
+}  // namespace
+
+cv::Mat blend_map(const cv::Mat& bgr, const ImageMap& map, int colormap, double alpha) {
+  cv::Mat grid(map.grid_h, map.grid_w, CV_32F);
+  float peak = 0.0f;
+  for (int i = 0; i < map.grid_h * map.grid_w; ++i) {
+    grid.at<float>(i / map.grid_w, i % map.grid_w) = map.values[i];
+    peak = std::max(peak, map.values[i]);
+  }
+  if (peak > 0) grid /= peak;
+  cv::Mat up;
+  cv::resize(grid, up, bgr.size(), 0, 0, cv::INTER_LINEAR);
+  cv::min(cv::max(up, 0.0), 1.0, up);
+  cv::Mat heat = colorize(up, colormap);
+  cv::Mat out;
+  cv::addWeighted(bgr, 1.0 - alpha, heat, alpha, 0.0, out);
+  return out;
+}
+
+cv::Mat render_overlay(const cv::Mat& bgr, const std::vector<OverlayPanel>& panels,
+                       const OverlayStyle& style) {
+  const int k = display_factor(bgr, style.min_panel);
+  cv::Mat shown;
+  cv::resize(bgr, shown, cv::Size(bgr.cols * k, bgr.rows * k), 0, 0, cv::INTER_NEAREST);
+  const int pw = shown.cols, ph = shown.rows;
+  const int n = static_cast<int>(panels.size());
+  cv::Mat canvas(kTitleBar + ph + kGap, n * pw + (n + 1) * kGap, CV_8UC3, kWhite);
+
+  // Titles: one per panel, or one spanning a run of neighbours with the same title.
+  for (int i = 0; i < n;) {
+    int j = i + 1;
+    if (style.merge_equal_titles)
+      while (j < n && panels[j].title == panels[i].title && panels[j].map && panels[i].map) ++j;
+    int x0 = kGap + i * (pw + kGap), x1 = kGap + (j - 1) * (pw + kGap) + pw;
+    std::string title = render::fit_text(panels[i].title, kTitleHeight, x1 - x0, true);
+    render::draw_text(canvas, title, {(x0 + x1) / 2, 7}, kTitleHeight, kInk, render::Align::center, true);
+    if (j - i > 1) cv::line(canvas, {x0 + 4, kTitleBar - 4}, {x1 - 4, kTitleBar - 4}, kInk, 1, cv::LINE_AA);
+    i = j;
+  }
+  for (int i = 0; i < n; ++i) {
+    const auto& p = panels[i];
+    cv::Mat panel = p.map ? blend_map(shown, *p.map, style.colormap, style.alpha) : shown.clone();
+    if (!p.corner.empty()) {
+      cv::Size sz = render::text_size(p.corner, 16);
+      cv::rectangle(panel, {0, 0}, {sz.width + 12, sz.height + 12}, cv::Scalar(20, 20, 20), cv::FILLED);
+      render::draw_text(panel, p.corner, {6, 4}, 16, kWhite);
+    }
+    panel.copyTo(canvas(cv::Rect(kGap + i * (pw + kGap), kTitleBar, pw, ph)));
+  }
+  return canvas;
+}
+
+}  // namespace attnviz

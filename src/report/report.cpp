@@ -1,0 +1,110 @@
+#include "attnviz/report.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+namespace attnviz {
+namespace {
+
+using nlohmann::json;
+
+json rows_of(const std::vector<float>& values, int rows, int cols) {
+  json out = json::array();
+  for (int r = 0; r < rows; ++r) {
+    json row = json::array();
+    for (int c = 0; c < cols; ++c) row.push_back(round_sig(values[static_cast<size_t>(r) * cols + c]));
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+json layer_json(const LayerView& v, int position, const ReportOptions& o) {
+  const auto& a = v.attention;
+  json j;
+  j["stack"] = a.stack;
+  j["index"] = a.index;
+  j["name"] = a.name;
+  j["heads"] = a.heads;
+  j["shape"] = {a.heads, a.tq, a.tk};
+  j["fusion"] = a.fusion.str();
+  j["causal"] = v.causal;
+  if (v.image_tokens) {
+    j["image_tokens"] = {{"offset", v.image_tokens->offset},
+                         {"count", v.image_tokens->count},
+                         {"grid", {v.image_tokens->grid_h, v.image_tokens->grid_w}}};
+  } else {
+    j["image_tokens"] = nullptr;
+  }
+  j["query_rows"] = v.query_rows;
+  if (v.map) {
+    j["map"] = {{"grid", {v.map->grid_h, v.map->grid_w}},
+                {"values", rows_of(v.map->values, v.map->grid_h, v.map->grid_w)},
+                {"image_mass", round_sig(v.map->image_mass)},
+                {"peak", {v.map->peak_row, v.map->peak_col}}};
+  } else {
+    j["map"] = nullptr;
+  }
+  if (o.include_matrix && static_cast<long>(a.tq) * a.tk <= kMaxJsonMatrix)
+    j["matrix"] = rows_of(a.matrix(), a.tq, a.tk);
+  auto npy = o.npy_files.find(position);
+  if (npy != o.npy_files.end()) j["npy"] = npy->second;
+  return j;
+}
+
+}  // namespace
+
+double round_sig(double v) {
+  if (!std::isfinite(v) || v == 0.0) return std::isfinite(v) ? 0.0 : v;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.7g", v);
+  return std::strtod(buf, nullptr);
+}
+
+json analysis_json(const Analysis& a, const ReportOptions& o) {
+  json j;
+  j["format"] = "attnviz-result";
+  j["version"] = kResultVersion;
+  j["model"] = {{"path", a.model_path}, {"name", a.model_name}};
+  j["image"] = {{"path", a.image_path}, {"width", a.image.cols}, {"height", a.image.rows}};
+  json input = {{"height", a.input_h}, {"width", a.input_w}};
+  if (a.budget) {
+    input["budget"] = a.budget;
+    input["grid"] = a.budget_grid;
+  }
+  input["prompt"] = a.prompt;
+  input["prompt_ids"] = a.prompt_ids;
+  input["tokens"] = a.tokens;
+  j["input"] = input;
+  j["answer"] = a.answer;
+  j["answer_ids"] = a.answer_ids;
+  j["query"] = a.query.str();
+  j["files"] = o.files;
+  json layers = json::array();
+  for (size_t i = 0; i < a.layers.size(); ++i) layers.push_back(layer_json(a.layers[i], static_cast<int>(i), o));
+  j["layers"] = layers;
+  return j;
+}
+
+json combined_json(const std::vector<const Analysis*>& analyses, const std::vector<ReportOptions>& options,
+                   const std::string& figure) {
+  json j;
+  j["format"] = "attnviz-result";
+  j["version"] = kResultVersion;
+  j["figure"] = figure;
+  json runs = json::array();
+  for (size_t i = 0; i < analyses.size(); ++i) {
+    json run = analysis_json(*analyses[i], options[i]);
+    run.erase("format");
+    run.erase("version");
+    runs.push_back(std::move(run));
+  }
+  j["runs"] = runs;
+  // The first run's layers at top level too, so every result file has `layers`.
+  if (!runs.empty()) j["layers"] = runs[0]["layers"];
+  return j;
+}
+
+std::string dump_json(const json& doc) { return doc.dump(1) + "\n"; }
+
+}  // namespace attnviz
