@@ -198,20 +198,24 @@ class TinyVLM(nn.Module):
         txt_img = ((~q_img) & k_img).to(zero.dtype)
         return base, txt_img
 
-    def run_train(self, image: Tensor, input_ids: Tensor, budget: int) -> Tuple[Tensor, List[Tensor]]:
-        """Eager training path: logits and the attention of the read layers (not scripted)."""
+    def run_train(self, image: Tensor, input_ids: Tensor, budget: int) -> Tuple[Tensor, List[Tensor], Tensor]:
+        """Eager training path (not scripted): logits, the attention of the read layers, and the
+        hidden states of the image tokens entering the first read layer (for the dense probe loss)."""
         img = self.image_tokens(image, budget)
         n_img = img.shape[1]
         L = input_ids.shape[1]
         x = torch.cat([img, self.lm.tok(input_ids) + self.lm.pos[:, :L]], dim=1)
         base, txt_img = self.masks(n_img, L, x.device)
         atts: List[Tensor] = []
+        img_hidden = x[:, :n_img]
         for layer in self.lm.layers:
+            if layer.img_block == 0.0 and len(atts) == 0:
+                img_hidden = x[:, :n_img]
             x, att = layer(x, base + txt_img * layer.img_block)
             if layer.img_block == 0.0:
                 atts.append(att)
         x = self.lm.ln(x[:, n_img:])
-        return self.lm.head(x), atts
+        return self.lm.head(x), atts, img_hidden
 
     def forward(self, image: Tensor, input_ids: Tensor, budget: int) -> Tensor:
         img = self.image_tokens(image, budget)

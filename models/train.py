@@ -46,10 +46,36 @@ def cell_targets(obj, gh, gw):
     return tgt.reshape(-1)
 
 
+def cell_labels(sc, gh, gw):
+    """Dense per-cell labels (shape, colour); 0 = background, else 1 + index. A cell takes the
+    object covering most of it if that coverage is >= 25%."""
+    ch, cw = 64 // gh, 64 // gw
+    covs = np.stack([o["visible"].astype(np.float32).reshape(gh, ch, gw, cw).mean(axis=(1, 3)).reshape(-1)
+                     for o in sc["objects"]])
+    best = covs.argmax(0)
+    fg = covs.max(0) >= 0.25
+    shp = np.array([1 + scenes.SHAPES.index(sc["objects"][i]["shape"]) for i in best]) * fg
+    col = np.array([1 + scenes.COLORS.index(sc["objects"][i]["color"]) for i in best]) * fg
+    return torch.from_numpy(shp.astype(np.int64)), torch.from_numpy(col.astype(np.int64))
+
+
+class Probe(torch.nn.Module):
+    """Training-only linear probes on the image tokens entering the first read layer."""
+
+    def __init__(self, d):
+        super().__init__()
+        self.shape = torch.nn.Linear(d, 1 + len(scenes.SHAPES))
+        self.color = torch.nn.Linear(d, 1 + len(scenes.COLORS))
+
+    def loss(self, h, shp, col):
+        return 0.5 * (F.cross_entropy(self.shape(h).reshape(-1, 1 + len(scenes.SHAPES)), shp.reshape(-1)) +
+                      F.cross_entropy(self.color(h).reshape(-1, 1 + len(scenes.COLORS)), col.reshape(-1)))
+
+
 def make_batch(rng, B, task, budget, seed_base=None):
     """Returns dict of tensors. seed_base=None: random training seeds; else consecutive seeds."""
     gh, gw = tv.BUDGET_GRIDS[budget]
-    imgs, seqs, ans_start, ground = [], [], [], []
+    imgs, seqs, ans_start, ground, lshp, lcol = [], [], [], [], [], []
     k = 0
     while len(seqs) < B:
         if seed_base is None:
@@ -81,6 +107,9 @@ def make_batch(rng, B, task, budget, seed_base=None):
             rows.append((P - 1, target))                          # last prompt token predicts the answer
         g = [(r, torch.from_numpy(cell_targets(sc["objects"][o], gh, gw))) for r, o in rows]
         imgs.append(tv.preprocess(sc["image"]))
+        ls, lc = cell_labels(sc, gh, gw)
+        lshp.append(ls)
+        lcol.append(lc)
         seqs.append(seq)
         ans_start.append(P)
         ground.append(g)
@@ -100,7 +129,7 @@ def make_batch(rng, B, task, budget, seed_base=None):
             gm.append(m)
     return dict(image=torch.cat(imgs), inp=inp, tgt=tgt, budget=budget, task=task,
                 gb=torch.tensor(gb), gr=torch.tensor(gr), gm=torch.stack(gm).float(),
-                ans_start=torch.tensor(ans_start))
+                ans_start=torch.tensor(ans_start), lshp=torch.stack(lshp), lcol=torch.stack(lcol))
 
 
 def grounding_loss(atts, batch, n_img):
@@ -137,7 +166,7 @@ def quick_eval(model, n=96):
     for task in ["color", "shape"]:
         for budget in [64, 16, 4]:
             bt = make_batch(rng, n, task, budget, seed_base=VAL_SEED_BASE + (0 if task == "color" else 50_000))
-            logits, atts = model.run_train(bt["image"], bt["inp"], budget)
+            logits, atts, _ = model.run_train(bt["image"], bt["inp"], budget)
             rows = bt["ans_start"] - 1
             pred = logits[torch.arange(n), rows].argmax(-1)
             gold = bt["tgt"][torch.arange(n), rows]
@@ -163,6 +192,8 @@ def main():
     ap.add_argument("--warmup", type=int, default=200)
     ap.add_argument("--curriculum", type=int, default=300, help="steps of questions-only at budget 64")
     ap.add_argument("--ground-weight", type=float, default=1.0)
+    ap.add_argument("--probe-weight", type=float, default=1.0,
+                    help="weight of the dense per-cell shape/colour probe loss (training-only heads)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--ckpt-every", type=int, default=50)
@@ -174,8 +205,10 @@ def main():
     out = a.out or os.path.join(HERE, "checkpoints", a.size)
     os.makedirs(out, exist_ok=True)
     model = tv.TinyVLM(tv.CONFIGS[a.size])
-    decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and "pos" not in n]
-    nodecay = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and "pos" not in n)]
+    probe = Probe(tv.CONFIGS[a.size]["d"])
+    params = list(model.named_parameters()) + [("probe." + n, p) for n, p in probe.named_parameters()]
+    decay = [p for n, p in params if p.dim() >= 2 and "pos" not in n]
+    nodecay = [p for n, p in params if not (p.dim() >= 2 and "pos" not in n)]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": nodecay, "weight_decay": 0.0}],
                             lr=a.lr, betas=(0.9, 0.98))
     start = 0
@@ -183,6 +216,7 @@ def main():
     if os.path.exists(last):
         st = torch.load(last, map_location="cpu")
         model.load_state_dict(st["model"])
+        probe.load_state_dict(st["probe"])
         opt.load_state_dict(st["opt"])
         start = st["step"]
         print("resumed from %s at step %d" % (last, start), flush=True)
@@ -197,15 +231,16 @@ def main():
         bt = make_batch(rng, a.batch, task, budget)
         for g in opt.param_groups:
             g["lr"] = lr_at(step, a)
-        logits, atts = model.run_train(bt["image"], bt["inp"], budget)
+        logits, atts, img_h = model.run_train(bt["image"], bt["inp"], budget)
+        pl = probe.loss(img_h, bt["lshp"], bt["lcol"])
         ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), bt["tgt"].reshape(-1), ignore_index=-100)
         gl = grounding_loss(atts, bt, budget)
-        loss = ce + a.ground_weight * gl
+        loss = ce + a.ground_weight * gl + a.probe_weight * pl
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        gn = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        gn = torch.nn.utils.clip_grad_norm_([p for _, p in params], 1.0)
         opt.step()
-        for k, v in (("ce_" + task, ce.item()), ("gl_" + task, gl.item())):
+        for k, v in (("ce_" + task, ce.item()), ("gl_" + task, gl.item()), ("probe", pl.item())):
             ema[k] = v if k not in ema else 0.9 * ema[k] + 0.1 * v
         if (step + 1) % 10 == 0:
             el = time.time() - t0
@@ -214,7 +249,7 @@ def main():
                 el / (step + 1 - start)), flush=True)
         if (step + 1) % a.ckpt_every == 0 or step + 1 == a.steps:
             tmp = last + ".tmp"
-            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step + 1, "args": vars(a)}, tmp)
+            torch.save({"model": model.state_dict(), "probe": probe.state_dict(), "opt": opt.state_dict(), "step": step + 1, "args": vars(a)}, tmp)
             os.replace(tmp, last)
         if (step + 1) % a.eval_every == 0 or step + 1 == a.steps:
             print("eval step %d: %s" % (step + 1, quick_eval(model)), flush=True)

@@ -12,6 +12,7 @@ enum class ExitCode : int {
   usage = 2,   // command-line arguments were bad
   model = 3,   // the model file could not be loaded or run
   output = 4,  // an output could not be written
+  interrupted = 130,  // SIGINT/SIGTERM (128 + SIGINT)
 };
 
 class Error : public std::runtime_error {

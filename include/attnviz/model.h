@@ -52,6 +52,8 @@ struct CaptureRequest {
 struct ForwardResult {
   std::vector<AttentionMap> layers;  // in the order of CaptureRequest::sites
   std::vector<float> last_logits;    // logits of the last text position, when any
+  std::vector<float> output;         // the model's own (first) output tensor, flattened
+  std::vector<int64_t> output_shape;
 };
 
 class Model {
@@ -77,9 +79,6 @@ class Model {
 
   // Greedy decoding with the bare forward; returns the new tokens (without EOS).
   std::vector<int64_t> generate(const ModelInputs& prompt, int max_new_tokens, int64_t eos) const;
-
-  // Interrupts a run from another thread (signal handling); the run throws.
-  static void request_stop();
 
  private:
   struct Impl;

@@ -31,9 +31,6 @@ std::vector<std::string> write_budget_outputs(const std::vector<Analysis>& runs,
 // One image through several models (Figure B): a grid with one row per model.
 std::vector<std::string> write_model_outputs(const std::vector<Analysis>& runs, const OutputOptions& o);
 
-// PNG bytes (deterministic: fixed compression settings).
-std::string encode_png(const cv::Mat& image, const std::string& name);
-
 // Creates the directory (and parents); throws an output Error naming it on failure.
 void ensure_directory(const std::string& dir);
 

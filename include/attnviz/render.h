@@ -76,6 +76,10 @@ struct Caption {
 // The input image with captions under it, `width` pixels wide, for beside a figure.
 cv::Mat render_side_panel(const cv::Mat& bgr, const std::vector<Caption>& captions, int width);
 
+// PNG bytes with fixed settings: the same pixels always give the same bytes. `name`
+// names the file in errors.
+std::string encode_png(const cv::Mat& image, const std::string& name);
+
 // Places images left to right, top-aligned, on white.
 cv::Mat beside(const std::vector<cv::Mat>& images, int gap = 12);
 // Places images top to bottom, left-aligned, on white.

@@ -13,13 +13,12 @@
 #include <torch/script.h>
 
 #include "attnviz/error.h"
+#include "attnviz/interrupt.h"
 #include "attnviz/site_names.h"
 #include "graph_taps.h"
 
 namespace attnviz {
 namespace {
-
-std::atomic<bool> g_stop{false};
 
 std::string first_line(const std::string& s) {
   auto end = s.find('\n');
@@ -145,8 +144,6 @@ Model::Model(Model&&) noexcept = default;
 Model& Model::operator=(Model&&) noexcept = default;
 
 bool cuda_available() { return torch::cuda::is_available(); }
-
-void Model::request_stop() { g_stop = true; }
 
 Model Model::load(const std::string& path, const ModelOptions& options) {
   struct stat st {};
@@ -279,6 +276,10 @@ ForwardResult Model::run(const ModelInputs& inputs, const CaptureRequest& reques
   ForwardResult result;
   const auto& elements = out.toTupleRef().elements();
   at::Tensor logits = first_tensor(elements[0]);
+  if (logits.defined()) {
+    result.output = to_floats(logits);
+    result.output_shape.assign(logits.sizes().begin(), logits.sizes().end());
+  }
   if (logits.defined() && logits.dim() >= 2) {
     auto last = logits.dim() == 3 ? logits[0][-1] : logits[-1];
     result.last_logits = to_floats(last);
@@ -345,7 +346,7 @@ std::vector<int64_t> Model::generate(const ModelInputs& prompt, int max_new_toke
   std::vector<int64_t> generated;
   auto& forward = torch::jit::toGraphFunction(impl_->module.get_method("forward").function());
   for (int step = 0; step < max_new_tokens; ++step) {
-    if (g_stop) fail(ExitCode::input, "interrupted");
+    throw_if_interrupted();
     at::Tensor logits = first_tensor(impl_->call(forward, in));
     if (!logits.defined() || logits.dim() < 2)
       fail_model(impl_->path, "forward() does not return logits [1, L, V]; cannot generate");

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "attnviz/error.h"
+#include "attnviz/interrupt.h"
 #include "commands.h"
 
 int main(int argc, char** argv) {
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
                           : verbose >= 2 ? spdlog::level::debug
                           : verbose == 1 ? spdlog::level::info
                                          : spdlog::level::warn);
+  attnviz::install_interrupt_handlers();
   try {
     if (app.got_subcommand("run")) return run();
     if (app.got_subcommand("inspect")) return inspect();

@@ -95,15 +95,6 @@ std::string row_label(const Analysis& a) {
 
 }  // namespace
 
-std::string encode_png(const cv::Mat& image, const std::string& name) {
-  std::vector<uchar> buf;
-  // Fixed settings: the same pixels always give the same bytes.
-  if (!cv::imencode(".png", image, buf, {cv::IMWRITE_PNG_COMPRESSION, 6, cv::IMWRITE_PNG_STRATEGY,
-                                         cv::IMWRITE_PNG_STRATEGY_DEFAULT}))
-    fail(ExitCode::output, name + ": PNG encoding failed");
-  return std::string(buf.begin(), buf.end());
-}
-
 void ensure_directory(const std::string& dir) {
   if (dir.empty() || dir == ".") return;
   std::string cur;

@@ -1,4 +1,7 @@
+#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+
+#include "attnviz/error.h"
 
 #include "attnviz/render.h"
 #include "palette.h"
@@ -72,6 +75,14 @@ cv::Mat render_side_panel(const cv::Mat& bgr, const std::vector<Caption>& captio
     y += 8;
   }
   return panel;
+}
+
+std::string encode_png(const cv::Mat& image, const std::string& name) {
+  std::vector<uchar> buf;
+  if (!cv::imencode(".png", image, buf,
+                    {cv::IMWRITE_PNG_COMPRESSION, 6, cv::IMWRITE_PNG_STRATEGY, cv::IMWRITE_PNG_STRATEGY_DEFAULT}))
+    fail(ExitCode::output, name + ": PNG encoding failed");
+  return std::string(buf.begin(), buf.end());
 }
 
 cv::Mat beside(const std::vector<cv::Mat>& images, int gap) {

@@ -129,7 +129,8 @@ void draw_colorbar(cv::Mat& canvas, cv::Rect r, const GridStyle& style, float sh
 }  // namespace
 
 cv::Mat render_grid(const std::vector<GridRow>& rows, const GridStyle& style) {
-  const int cols = rows.empty() ? 0 : static_cast<int>(rows.front().cells.size());
+  int cols = 0;
+  for (const auto& row : rows) cols = std::max(cols, static_cast<int>(row.cells.size()));
   const int S = style.cell_size;
   const int cell_w = S + kBar + kBarGap + 2 * kCellPad;
   const int cell_h = kTitle + 8 + kBar + kBarGap + S + kCellPad;

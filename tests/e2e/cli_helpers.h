@@ -1,0 +1,28 @@
+#pragma once
+// What the CLI tests share: fixture paths and a sample image on disk.
+#include <string>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include "test_support.h"
+
+namespace attnviz::test {
+
+inline std::string fixture_model(const std::string& name) { return fixtures_dir() + "/" + name + ".pt"; }
+
+inline std::string write_sample_image(const TempDir& dir, const std::string& name, int h = 40, int w = 40) {
+  cv::Mat img(h, w, CV_8UC3);
+  cv::RNG rng(11);
+  rng.fill(img, cv::RNG::UNIFORM, 0, 255);
+  std::string path = dir.file(name);
+  cv::imwrite(path, img);
+  return path;
+}
+
+// Exactly one line on stderr (the error), naming `subject`.
+inline bool one_line_naming(const std::string& err, const std::string& subject) {
+  return !err.empty() && err.find('\n') == err.size() - 1 && err.find(subject) != std::string::npos;
+}
+
+}  // namespace attnviz::test
