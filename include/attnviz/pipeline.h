@@ -18,6 +18,7 @@ struct AnalysisOptions {
   std::string layers = "all";     // layer spec, per stack
   std::string stack;              // empty: the model's default stack; "all": every stack
   HeadFusion fusion;
+  bool rollout = false;           // --method rollout: attention rollout up to each layer
   std::optional<QuerySpec> query; // empty: "answer" when generating, else "last"
   bool per_head = false;          // keep unfused heads (npy)
   std::optional<std::string> prompt;
@@ -53,6 +54,7 @@ struct Analysis {
   std::string answer;
   std::vector<std::string> tokens;  // text tokens of the captured sequence
   QuerySpec query;
+  std::string method = "raw";       // or "rollout"
   std::vector<LayerView> layers;
 };
 

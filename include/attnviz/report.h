@@ -18,6 +18,7 @@ struct ReportOptions {
   bool include_matrix = false;              // the fused token x token matrix per layer
   std::map<int, std::string> npy_files;     // layer position -> file name relative to the JSON
   std::map<std::string, std::string> files; // role ("overlay", "grid") -> file name
+  nlohmann::json layout;                    // what each figure shows: panels, titles, sizes
 };
 
 // 7 significant digits: what float32 can hold, without binary noise in the text.
@@ -27,7 +28,8 @@ nlohmann::json analysis_json(const Analysis& a, const ReportOptions& options);
 
 // Several analyses of one image (budgets, models) in one document.
 nlohmann::json combined_json(const std::vector<const Analysis*>& analyses,
-                             const std::vector<ReportOptions>& options, const std::string& figure);
+                             const std::vector<ReportOptions>& options, const std::string& figure,
+                             const nlohmann::json& layout);
 
 std::string dump_json(const nlohmann::json& doc);  // indented, trailing newline
 

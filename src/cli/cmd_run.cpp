@@ -23,6 +23,7 @@ struct RunArgs {
   std::string layers = "all";
   std::string stack;
   std::string heads = "mean";
+  std::string method = "raw";
   std::string query;
   std::string view = "overlay";
   std::string format = "png,json";
@@ -151,6 +152,9 @@ int run_command(RunArgs& args) {
   AnalysisOptions base;
   base.stack = args.stack;
   base.fusion = parse_head_fusion(args.heads);
+  if (args.method != "raw" && args.method != "rollout")
+    fail_usage("--method '" + args.method + "': expected raw or rollout");
+  base.rollout = args.method == "rollout";
   if (!args.query.empty()) base.query = parse_query(args.query);
   base.per_head = formats.count("npy") > 0;
   if (!args.prompt.empty()) base.prompt = args.prompt;
@@ -234,6 +238,9 @@ Action add_run(CLI::App& app) {
   cmd->add_option("--layers", args->layers, "Layers per stack: 1,5,14,23 | 0-3 | -1 | all")->capture_default_str();
   cmd->add_option("--stack", args->stack, "Stack to capture (name or prefix, or all; default: the one that runs last)");
   cmd->add_option("--heads", args->heads, "Head fusion: mean | max | min | all | N (one head)")->capture_default_str();
+  cmd->add_option("--method", args->method,
+                  "raw: each layer's attention; rollout: attention rollout up to the layer (Abnar & Zuidema 2020)")
+      ->capture_default_str();
   cmd->add_option("--query", args->query,
                   "Whose attention the overlay shows: last | cls | answer | text | N | A:B (default: answer when the "
                   "model generates, else last)");

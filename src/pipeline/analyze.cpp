@@ -6,6 +6,7 @@
 #include "attnviz/image.h"
 #include "attnviz/layer_spec.h"
 #include "attnviz/pipeline.h"
+#include "attnviz/rollout.h"
 #include "attnviz/site_names.h"
 #include "attnviz/tokenizer.h"
 
@@ -39,6 +40,44 @@ int resolve_budget(const Model& model, int requested) {
     fail_usage("--budget " + std::to_string(budget) + ": not a budget of " + model.path() + " (" + valid + ")");
   }
   return budget;
+}
+
+// Rollout at layer l needs layers 0..l of its stack: capture those, roll out, and keep
+// the selected ones with their rolled-out matrix in place of the raw one.
+ForwardResult run_with_rollout(const Model& model, const ModelInputs& in, const std::vector<int>& selected,
+                               const AnalysisOptions& o) {
+  std::vector<int> needed;
+  for (const auto& stack : model.stacks()) {
+    int deepest = -1;
+    for (int s : selected)
+      if (model.sites()[s].stack == stack.name) deepest = std::max(deepest, model.sites()[s].index);
+    for (int l = 0; l <= deepest; ++l) needed.push_back(stack.sites[l]);
+  }
+  std::sort(needed.begin(), needed.end());
+  ForwardResult all = model.run(in, CaptureRequest{needed, o.fusion, o.per_head});
+  ForwardResult kept;
+  kept.last_logits = std::move(all.last_logits);
+  kept.output = std::move(all.output);
+  kept.output_shape = std::move(all.output_shape);
+  std::vector<std::pair<int, AttentionMap>> by_site;  // execution order = site order
+  for (const auto& stack : model.stacks()) {
+    std::vector<const AttentionMap*> chain;
+    for (const auto& layer : all.layers)
+      if (layer.stack == stack.name) chain.push_back(&layer);
+    if (chain.empty()) continue;
+    auto rolled = attention_rollout(chain);
+    for (size_t l = 0; l < chain.size(); ++l) {
+      const int site = stack.sites[l];
+      if (std::find(selected.begin(), selected.end(), site) == selected.end()) continue;
+      AttentionMap m = *chain[l];
+      m.fused = std::move(rolled[l]);
+      m.fusion.kind = m.fusion.kind == HeadFusion::Kind::all ? HeadFusion::Kind::mean : m.fusion.kind;
+      by_site.emplace_back(site, std::move(m));
+    }
+  }
+  std::sort(by_site.begin(), by_site.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+  for (auto& entry : by_site) kept.layers.push_back(std::move(entry.second));
+  return kept;
 }
 
 }  // namespace
@@ -141,8 +180,13 @@ Analysis analyze_loaded_image(const Model& model, const cv::Mat& image, const st
                    std::to_string(shapes[s][0]) + " heads (0-" + std::to_string(shapes[s][0] - 1) + ")");
   }
 
-  CaptureRequest request{sites, o.fusion, o.per_head};
-  ForwardResult result = model.run(in, request);
+  ForwardResult result;
+  if (o.rollout) {
+    a.method = "rollout";
+    result = run_with_rollout(model, in, sites, o);
+  } else {
+    result = model.run(in, CaptureRequest{sites, o.fusion, o.per_head});
+  }
 
   const int text_len = static_cast<int>(in.input_ids.size());
   const int prompt_len = static_cast<int>(a.prompt_ids.size());

@@ -40,6 +40,24 @@ std::string layer_title(const LayerView& l, bool one_stack) {
 
 std::string quoted(const std::string& s) { return "\u201c" + s + "\u201d"; }
 
+// What a figure shows, for the JSON: tests and users can check titles against answers.
+nlohmann::json overlay_layout(const std::vector<OverlayPanel>& panels, const cv::Mat& png) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& p : panels) list.push_back({{"title", p.title}, {"corner", p.corner}, {"heat", p.map != nullptr}});
+  return {{"panels", list}, {"width", png.cols}, {"height", png.rows}};
+}
+
+nlohmann::json grid_layout(const std::vector<GridRow>& rows, const cv::Mat& png) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& r : rows) {
+    nlohmann::json cells = nlohmann::json::array();
+    for (const auto& c : r.cells)
+      cells.push_back({{"title", c.title}, {"layer", c.layer ? nlohmann::json(c.layer->name) : nlohmann::json()}});
+    list.push_back({{"label", r.label}, {"cells", cells}});
+  }
+  return {{"rows", list}, {"width", png.cols}, {"height", png.rows}};
+}
+
 struct Writer {
   const OutputOptions& o;
   std::vector<std::string> written;
@@ -126,8 +144,10 @@ std::vector<std::string> write_outputs(const Analysis& a, const OutputOptions& o
     for (const auto& l : a.layers)
       if (l.map) panels.push_back({layer_title(l, one_stack), "", &*l.map});
     if (panels.size() > 1) {
-      w.png(w.name(".overlay.png"), render_overlay(a.image, panels, o.overlay_style));
+      cv::Mat png = render_overlay(a.image, panels, o.overlay_style);
+      w.png(w.name(".overlay.png"), png);
       report.files["overlay"] = w.name(".overlay.png");
+      report.layout["overlay"] = overlay_layout(panels, png);
     }
   }
   if (o.png && o.grid) {
@@ -146,8 +166,10 @@ std::vector<std::string> write_outputs(const Analysis& a, const OutputOptions& o
     std::vector<Caption> captions;
     if (!a.prompt.empty()) captions.push_back({"prompt", a.prompt, -1});
     if (!a.answer.empty()) captions.push_back({"answer", a.answer, 0});
-    w.png(w.name(".grid.png"), beside({render_side_panel(a.image, captions, 260), grid}));
+    cv::Mat png = beside({render_side_panel(a.image, captions, 260), grid});
+    w.png(w.name(".grid.png"), png);
     report.files["grid"] = w.name(".grid.png");
+    report.layout["grid"] = grid_layout(rows, png);
   }
   if (o.json) w.json(w.name(".json"), analysis_json(a, report));
   return w.written;
@@ -161,6 +183,7 @@ std::vector<std::string> write_budget_outputs(const std::vector<Analysis>& runs,
     reports[r].npy_files = w.npys(runs[r], ".budget" + std::to_string(runs[r].budget));
   }
   std::string overlay_file;
+  nlohmann::json layout;
   if (o.png && o.overlay && !runs.empty()) {
     std::vector<cv::Mat> strips;
     OverlayStyle style = o.overlay_style;
@@ -175,7 +198,10 @@ std::vector<std::string> write_budget_outputs(const std::vector<Analysis>& runs,
         if (layer_count > 1) corner += " · L" + std::to_string(run.layers[l].attention.index);
         panels.push_back({run.answer.empty() ? "(no answer)" : quoted(run.answer), corner, &*run.layers[l].map});
       }
-      if (panels.size() > 1) strips.push_back(render_overlay(runs.front().image, panels, style));
+      if (panels.size() > 1) {
+        strips.push_back(render_overlay(runs.front().image, panels, style));
+        layout["strips"].push_back(overlay_layout(panels, strips.back()));
+      }
     }
     if (!strips.empty()) {
       overlay_file = w.name(".budgets.png");
@@ -187,7 +213,7 @@ std::vector<std::string> write_budget_outputs(const std::vector<Analysis>& runs,
   if (o.json) {
     std::vector<const Analysis*> ptrs;
     for (const auto& r : runs) ptrs.push_back(&r);
-    w.json(w.name(".budgets.json"), combined_json(ptrs, reports, "budgets"));
+    w.json(w.name(".budgets.json"), combined_json(ptrs, reports, "budgets", layout));
   }
   return w.written;
 }
@@ -204,6 +230,7 @@ std::vector<std::string> write_model_outputs(const std::vector<Analysis>& runs, 
     for (const auto& l : run.layers) column_set.insert(l.attention.index);
   const std::vector<int> columns(column_set.begin(), column_set.end());
   std::map<std::string, std::string> files;
+  nlohmann::json layout;
   if (o.png && o.grid && !runs.empty()) {
     std::vector<GridRow> rows;
     std::vector<Caption> captions;
@@ -214,7 +241,9 @@ std::vector<std::string> write_model_outputs(const std::vector<Analysis>& runs, 
                           static_cast<int>(r)});
     }
     files["grid"] = w.name(".models.grid.png");
-    w.png(files["grid"], beside({render_side_panel(runs.front().image, captions, 260), render_grid(rows, o.grid_style)}));
+    cv::Mat png = beside({render_side_panel(runs.front().image, captions, 260), render_grid(rows, o.grid_style)});
+    w.png(files["grid"], png);
+    layout["grid"] = grid_layout(rows, png);
   }
   if (o.png && o.overlay && !runs.empty()) {
     std::vector<cv::Mat> strips;
@@ -223,7 +252,10 @@ std::vector<std::string> write_model_outputs(const std::vector<Analysis>& runs, 
       panels.push_back({run.model_name + (run.answer.empty() ? "" : ": " + quoted(run.answer)), "", nullptr});
       for (const auto& l : run.layers)
         if (l.map) panels.push_back({layer_title(l, true), "", &*l.map});
-      if (panels.size() > 1) strips.push_back(render_overlay(run.image, panels, o.overlay_style));
+      if (panels.size() > 1) {
+        strips.push_back(render_overlay(run.image, panels, o.overlay_style));
+        layout["overlay"].push_back(overlay_layout(panels, strips.back()));
+      }
     }
     if (!strips.empty()) {
       files["overlay"] = w.name(".models.overlay.png");
@@ -234,7 +266,7 @@ std::vector<std::string> write_model_outputs(const std::vector<Analysis>& runs, 
   if (o.json) {
     std::vector<const Analysis*> ptrs;
     for (const auto& r : runs) ptrs.push_back(&r);
-    w.json(w.name(".models.json"), combined_json(ptrs, reports, "models"));
+    w.json(w.name(".models.json"), combined_json(ptrs, reports, "models", layout));
   }
   return w.written;
 }

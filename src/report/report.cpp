@@ -79,6 +79,8 @@ json analysis_json(const Analysis& a, const ReportOptions& o) {
   j["answer"] = a.answer;
   j["answer_ids"] = a.answer_ids;
   j["query"] = a.query.str();
+  j["method"] = a.method;
+  if (!o.layout.is_null()) j["layout"] = o.layout;
   j["files"] = o.files;
   json layers = json::array();
   for (size_t i = 0; i < a.layers.size(); ++i) layers.push_back(layer_json(a.layers[i], static_cast<int>(i), o));
@@ -87,11 +89,12 @@ json analysis_json(const Analysis& a, const ReportOptions& o) {
 }
 
 json combined_json(const std::vector<const Analysis*>& analyses, const std::vector<ReportOptions>& options,
-                   const std::string& figure) {
+                   const std::string& figure, const json& layout) {
   json j;
   j["format"] = "attnviz-result";
   j["version"] = kResultVersion;
   j["figure"] = figure;
+  if (!layout.is_null()) j["layout"] = layout;
   json runs = json::array();
   for (size_t i = 0; i < analyses.size(); ++i) {
     json run = analysis_json(*analyses[i], options[i]);
