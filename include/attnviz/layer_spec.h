@@ -9,7 +9,7 @@ namespace attnviz {
 // Throws a usage Error naming the spec and the valid range.
 std::vector<int> parse_layer_spec(const std::string& spec, int layer_count);
 
-// Parses a comma list of positive integers ("8,16,32"); `what` names the option.
-std::vector<int> parse_int_list(const std::string& text, const std::string& what);
+// Parses a comma list of integers >= `min_value` ("8,16,32"); `what` names the option.
+std::vector<int> parse_int_list(const std::string& text, const std::string& what, int min_value = 1);
 
 }  // namespace attnviz

@@ -91,12 +91,13 @@ std::vector<int> parse_layer_spec(const std::string& spec, int layer_count) {
   return out;
 }
 
-std::vector<int> parse_int_list(const std::string& text, const std::string& what) {
+std::vector<int> parse_int_list(const std::string& text, const std::string& what, int min_value) {
   std::vector<int> out;
   for (const auto& item : split(text, ',')) {
     long long v;
-    if (!parse_int(item, v) || v <= 0 || v > 1'000'000)
-      fail_usage(what + " '" + text + "': '" + trim(item) + "' is not a positive integer");
+    if (!parse_int(item, v) || v < min_value || v > 100'000'000)
+      fail_usage(what + " '" + text + "': '" + trim(item) + "' is not " +
+                 (min_value == 0 ? "a non-negative" : "a positive") + " integer");
     out.push_back(static_cast<int>(v));
   }
   return out;
