@@ -20,6 +20,7 @@ struct OutputOptions {
   OverlayStyle overlay_style;
   GridStyle grid_style;
   std::string label;           // title of the original-image panel (e.g. ground truth)
+  bool per_token = false;      // overlay: one strip per generated answer token
 };
 
 // One model, one image: overlay panels per layer, grid cells per layer.

@@ -36,6 +36,7 @@ struct LayerView {
   std::optional<TokenSpan> image_tokens;
   std::vector<int> query_rows;
   std::optional<ImageMap> map;
+  std::vector<ImageMap> token_maps;  // one per answer token (its predicting row), when generated
   TokenSpans spans;
   bool causal = false;  // upper triangle is zero
 };

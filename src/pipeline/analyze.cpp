@@ -218,7 +218,12 @@ Analysis analyze_loaded_image(const Model& model, const cv::Mat& image, const st
     if (needs_text && !has_text) q = parse_query(view.image_tokens && view.image_tokens->offset == 1 ? "cls" : "last");
     view.query_rows = query_rows(q, seq);
     const auto matrix = layer.matrix();
-    if (view.image_tokens) view.map = image_map(matrix, layer.tq, layer.tk, view.query_rows, *view.image_tokens);
+    if (view.image_tokens) {
+      view.map = image_map(matrix, layer.tq, layer.tk, view.query_rows, *view.image_tokens);
+      if (seq.answer_len > 0)
+        for (int row : query_rows(parse_query("answer"), seq))
+          view.token_maps.push_back(image_map(matrix, layer.tq, layer.tk, {row}, *view.image_tokens));
+    }
     view.causal = upper_triangle_is_zero(matrix, layer.tq, layer.tk);
     if (view.image_tokens) view.spans.image = *view.image_tokens;
     if (has_text) {

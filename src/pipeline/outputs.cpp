@@ -143,7 +143,22 @@ std::vector<std::string> write_outputs(const Analysis& a, const OutputOptions& o
     panels.push_back({o.label.empty() ? (a.answer.empty() ? "input" : quoted(a.answer)) : o.label, "", nullptr});
     for (const auto& l : a.layers)
       if (l.map) panels.push_back({layer_title(l, one_stack), "", &*l.map});
-    if (panels.size() > 1) {
+    if (o.per_token && !a.answer_ids.empty() && panels.size() > 1) {
+      // One strip per answer token: where the model looked when it produced that token.
+      std::vector<cv::Mat> strips;
+      for (size_t t = 0; t < a.answer_ids.size(); ++t) {
+        std::vector<OverlayPanel> row;
+        const std::string token = a.tokens.size() > a.prompt_ids.size() + t ? a.tokens[a.prompt_ids.size() + t] : "";
+        row.push_back({quoted(token), std::to_string(t + 1) + "/" + std::to_string(a.answer_ids.size()), nullptr});
+        for (const auto& l : a.layers)
+          if (t < l.token_maps.size()) row.push_back({layer_title(l, one_stack), "", &l.token_maps[t]});
+        strips.push_back(render_overlay(a.image, row, o.overlay_style));
+        report.layout["overlay_tokens"].push_back(overlay_layout(row, strips.back()));
+      }
+      cv::Mat png = stacked(strips);
+      w.png(w.name(".overlay.png"), png);
+      report.files["overlay"] = w.name(".overlay.png");
+    } else if (panels.size() > 1) {
       cv::Mat png = render_overlay(a.image, panels, o.overlay_style);
       w.png(w.name(".overlay.png"), png);
       report.files["overlay"] = w.name(".overlay.png");
