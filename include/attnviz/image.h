@@ -12,14 +12,27 @@ namespace attnviz {
 
 inline constexpr int64_t kDefaultMaxPixels = 100'000'000;
 
-// Any format OpenCV reads, as 8-bit BGR: grayscale is expanded, alpha is composited on
-// white, 16-bit is scaled. Throws an input Error naming the path when the file is
-// missing, a directory, unreadable, not an image, or larger than `max_pixels`.
+// PNG, JPEG, WebP, BMP, TIFF or PNM (P1-P6), as 8-bit BGR: grayscale is expanded, alpha
+// is composited on white, 16-bit is scaled.
+// Throws an input Error naming the path when the file is missing, a directory, not a
+// regular file, unreadable, not an image, corrupt or truncated, or has more than
+// `max_pixels` pixels; the size is read from the header, before anything is decoded.
 cv::Mat load_image(const std::string& path, int64_t max_pixels = kDefaultMaxPixels);
 
 // Same checks for bytes already in memory (`source` names them in errors).
 cv::Mat decode_image(const std::string& bytes, const std::string& source,
                      int64_t max_pixels = kDefaultMaxPixels);
+
+// What the file header says, without decoding: the format ("PNG", "JPEG", ...) and the
+// dimensions. Throws an input Error naming `source` for an unknown format or a corrupt or
+// truncated header (and, for tiled TIFF, tiles over `max_pixels`).
+struct ImageHeader {
+  std::string format;
+  int64_t width = 0;
+  int64_t height = 0;
+};
+ImageHeader read_image_header(const std::string& bytes, const std::string& source,
+                              int64_t max_pixels = kDefaultMaxPixels);
 
 // Resize (bilinear) to the preprocess size if it has one, channel order, scale, mean/std.
 ImageTensor preprocess(const cv::Mat& bgr, const Preprocess& p);

@@ -74,6 +74,10 @@ class Model {
 
   ForwardResult run(const ModelInputs& inputs, const CaptureRequest& request) const;
 
+  // The model's own forward(), untapped: `output`, `output_shape` and `last_logits` as in
+  // run(), no layers. The baseline that benchmarks measure capture against.
+  ForwardResult forward_only(const ModelInputs& inputs) const;
+
   // Per-site captured shape [heads, tq, tk] for these inputs, without materialising maps.
   std::vector<std::array<int, 3>> probe_shapes(const ModelInputs& inputs) const;
 

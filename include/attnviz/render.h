@@ -85,4 +85,16 @@ cv::Mat beside(const std::vector<cv::Mat>& images, int gap = 12);
 // Places images top to bottom, left-aligned, on white.
 cv::Mat stacked(const std::vector<cv::Mat>& images, int gap = 8);
 
+// Two image files pixel by pixel (for `attnviz diff --png-tolerance`): a pixel differs
+// when any channel differs by more than `tolerance` levels.
+struct ImageComparison {
+  std::string problem;          // non-empty when they cannot be compared pixel by pixel
+                                // (unreadable, different size, channels or depth)
+  long pixels = 0;              // pixels compared
+  long pixels_over = 0;         // pixels differing by more than the tolerance
+  int max_difference = 0;       // largest channel difference anywhere
+  int worst_x = 0, worst_y = 0; // where it is
+};
+ImageComparison compare_images(const std::string& expected_path, const std::string& actual_path, int tolerance);
+
 }  // namespace attnviz

@@ -7,6 +7,9 @@
 
 namespace attnviz {
 
+// More image tokens than this in one grid is a malformed layout, not a model.
+inline constexpr int kMaxImageTokens = 1'000'000;
+
 struct TokenSpan {
   int offset = 0;
   int count = 0;

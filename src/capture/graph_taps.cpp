@@ -243,6 +243,34 @@ GraphScan scan_attention(const torch::jit::Module& module, const std::string& me
 
 namespace {
 
+// Graph::copy() clones block by block in order, so the nodes correspond one to one.
+void map_nodes(Block* from, Block* to, std::unordered_map<Node*, Node*>& out) {
+  auto a = from->nodes().begin(), b = to->nodes().begin();
+  for (; a != from->nodes().end() && b != to->nodes().end(); ++a, ++b) {
+    out[*a] = *b;
+    auto ab = a->blocks(), bb = b->blocks();
+    for (size_t i = 0; i < ab.size() && i < bb.size(); ++i) map_nodes(ab[i], bb[i], out);
+  }
+}
+
+}  // namespace
+
+GraphScan copy_scan(const GraphScan& scan) {
+  GraphScan copy;
+  copy.graph = scan.graph->copy();
+  copy.notes = scan.notes;
+  std::unordered_map<Node*, Node*> nodes;
+  map_nodes(scan.graph->block(), copy.graph->block(), nodes);
+  for (const auto& site : scan.sites) {
+    ScannedSite s{site.name, site.op, {}};
+    for (Node* n : site.producers) s.producers.push_back(nodes.at(n));
+    copy.sites.push_back(std::move(s));
+  }
+  return copy;
+}
+
+namespace {
+
 // [..., tq, tk] -> [heads, tq, tk] for batch 1: reshape(-1, size(-2), size(-1)).
 Value* as_heads(Graph& g, Value* v) {
   Value* tq = g.insert(aten::size, {v, -2});

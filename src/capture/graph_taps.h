@@ -28,6 +28,10 @@ struct GraphScan {
 // Inlines a copy of `method` of `module` and finds the attention producers.
 GraphScan scan_attention(const torch::jit::Module& module, const std::string& method = "forward");
 
+// A copy of `scan` with its own graph (producers point into the copy), so one scan can be
+// tapped for several plans: add_taps consumes what it is given.
+GraphScan copy_scan(const GraphScan& scan);
+
 enum class TapMode { fused, shape };
 
 struct TapPlan {

@@ -1,6 +1,10 @@
 #include "attnviz/model.h"
 
+#include <dlfcn.h>
 #include <sys/stat.h>
+
+#include <cstdlib>
+#include <cstring>
 
 #include <atomic>
 #include <map>
@@ -8,6 +12,7 @@
 #include <thread>
 
 #include <torch/csrc/jit/api/function_impl.h>
+#include <torch/csrc/jit/runtime/graph_executor.h>
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>
 #include <torch/script.h>
@@ -16,6 +21,24 @@
 #include "attnviz/interrupt.h"
 #include "attnviz/site_names.h"
 #include "graph_taps.h"
+
+// libtorch's intra-op threads are libgomp's, and libgomp reads OMP_WAIT_POLICY once, in its
+// initialiser, before main(). Its default keeps idle workers spinning after every parallel
+// region; on a machine whose other cores are busy they take the core the main thread
+// needs: one bundled-model image at --threads 2 took 3.3 s instead of 0.85 s
+// (bench/README.md). Nothing in attnviz runs early enough to setenv() before that (and
+// libc resets the environment after .preinit_array), so the executable answers libgomp's
+// getenv() itself: the environment's value as ever, and PASSIVE (sleep when idle) when
+// OMP_WAIT_POLICY is unset. Calls from other libraries get exactly libc's answer.
+extern "C" char** environ;
+extern "C" char* getenv(const char* name) noexcept {
+  const size_t n = std::strlen(name);
+  if (environ)
+    for (char** e = environ; *e; ++e)
+      if (std::strncmp(*e, name, n) == 0 && (*e)[n] == '=') return *e + n + 1;
+  if (std::strcmp(name, "OMP_WAIT_POLICY") == 0) return const_cast<char*>("PASSIVE");
+  return nullptr;
+}
 
 namespace attnviz {
 namespace {
@@ -51,6 +74,19 @@ at::Tensor first_tensor(const c10::IValue& v) {
   return {};
 }
 
+// The model's own (first) output, and the logits of the last text position.
+void fill_output(ForwardResult& result, const c10::IValue& output) {
+  at::Tensor logits = first_tensor(output);
+  if (logits.defined()) {
+    result.output = to_floats(logits);
+    result.output_shape.assign(logits.sizes().begin(), logits.sizes().end());
+  }
+  if (logits.defined() && logits.dim() >= 2) {
+    auto last = logits.dim() == 3 ? logits[0][-1] : logits[-1];
+    result.last_logits = to_floats(last);
+  }
+}
+
 std::string plan_key(const capture::TapPlan& p) {
   std::string key = p.fusion.str() + (p.per_head ? "+heads" : "") +
                     (p.mode == capture::TapMode::shape ? "+shape" : "") + ":";
@@ -71,6 +107,7 @@ struct Model::Impl {
   std::vector<c10::IValue> trailing_defaults;  // forward() arguments we never pass
   std::vector<int> producers_per_site;
   std::vector<std::string> notes;
+  capture::GraphScan scan;  // of forward(), made once at load; copied for each tap plan
 
   std::mutex cache_mutex;
   std::map<std::string, std::shared_ptr<torch::jit::GraphFunction>> tapped;
@@ -109,6 +146,12 @@ c10::IValue Model::Impl::call(torch::jit::GraphFunction& fn, const ModelInputs& 
   std::vector<c10::IValue> stack;
   stack.emplace_back(module._ivalue());
   for (auto& a : arguments(in)) stack.push_back(std::move(a));
+  // The graph executor's optimising passes (profiling runs, then re-optimisation for each
+  // new function) cost ~150 ms per function on the first calls and bought nothing
+  // measurable on CPU afterwards (bench/README.md): a one-image run paid ~0.6 s for them.
+  // On CPU attnviz runs the graphs unoptimised (the setting is thread-local, so this only
+  // affects this call); on CUDA the executor may fuse, so it keeps its default there.
+  torch::jit::GraphOptimizerEnabledGuard optimize(device.is_cuda());
   try {
     fn.run(stack);
   } catch (const c10::Error& e) {
@@ -125,7 +168,7 @@ std::shared_ptr<torch::jit::GraphFunction> Model::Impl::tapped_function(
   if (it != tapped.end()) return it->second;
   std::shared_ptr<torch::jit::Graph> graph;
   try {
-    graph = capture::add_taps(capture::scan_attention(module), plan);
+    graph = capture::add_taps(capture::copy_scan(scan), plan);
   } catch (const c10::Error& e) {
     fail_model(path, std::string("cannot tap attention: ") + first_line(e.what_without_backtrace()));
   } catch (const std::exception& e) {
@@ -162,6 +205,11 @@ Model Model::load(const std::string& path, const ModelOptions& options) {
   int threads = options.threads > 0 ? options.threads
                                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(threads);
+  // libtorch leaves OpenBLAS's own thread pool at every core, so --threads 1 still ran
+  // large matmuls on two threads (and two jobs on four). Set it too when OpenBLAS is the
+  // BLAS in use.
+  using SetThreads = void (*)(int);
+  if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(threads);
 
   torch::jit::ExtraFilesMap extra{{kMetadataFile, ""}};
   try {
@@ -246,6 +294,7 @@ Model Model::load(const std::string& path, const ModelOptions& options) {
     site.index = static_cast<int>(it->sites.size());
     it->sites.push_back(static_cast<int>(i));
   }
+  impl->scan = std::move(scan);
   return Model(std::move(impl));
 }
 
@@ -275,15 +324,7 @@ ForwardResult Model::run(const ModelInputs& inputs, const CaptureRequest& reques
 
   ForwardResult result;
   const auto& elements = out.toTupleRef().elements();
-  at::Tensor logits = first_tensor(elements[0]);
-  if (logits.defined()) {
-    result.output = to_floats(logits);
-    result.output_shape.assign(logits.sizes().begin(), logits.sizes().end());
-  }
-  if (logits.defined() && logits.dim() >= 2) {
-    auto last = logits.dim() == 3 ? logits[0][-1] : logits[-1];
-    result.last_logits = to_floats(last);
-  }
+  fill_output(result, elements[0]);
   const auto& taps = elements[1].toTupleRef().elements();
   size_t pos = 0;
   for (int s : plan.sites) {
@@ -314,6 +355,14 @@ ForwardResult Model::run(const ModelInputs& inputs, const CaptureRequest& reques
     if (plan.per_head) map.per_head = to_floats(unfused[ran]);
     result.layers.push_back(std::move(map));
   }
+  return result;
+}
+
+ForwardResult Model::forward_only(const ModelInputs& inputs) const {
+  c10::InferenceMode inference;
+  auto& forward = torch::jit::toGraphFunction(impl_->module.get_method("forward").function());
+  ForwardResult result;
+  fill_output(result, impl_->call(forward, inputs));
   return result;
 }
 

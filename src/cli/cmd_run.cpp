@@ -3,16 +3,23 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include <spdlog/spdlog.h>
 
 #include "attnviz/error.h"
+#include "attnviz/interrupt.h"
 #include "attnviz/layer_spec.h"
 #include "attnviz/outputs.h"
 #include "attnviz/pipeline.h"
+#include "batch_inputs.h"
+#include "batch_records.h"
+#include "batch_runner.h"
 #include "commands.h"
 #include "input_args.h"
+#include "progress.h"
+#include "snapshot_dir.h"
 
 namespace attnviz::cli {
 namespace {
@@ -40,7 +47,17 @@ struct RunArgs {
   bool log_scale = false;
   int max_new_tokens = 0;
   bool no_generate = false;
+  bool per_token = false;
   int64_t max_pixels = 100'000'000;
+  // Batches (docs/batch.md).
+  int jobs = 1;
+  std::string shard = "1/1";
+  bool ndjson = false;
+  bool keep_going = false;
+  bool no_progress = false;
+  std::string snapshot;
+  const CLI::Option* out_option = nullptr;     // to tell an explicit --out from the default
+  const CLI::Option* format_option = nullptr;
 };
 
 std::set<std::string> parse_set(const std::string& text, const std::set<std::string>& valid, const char* what) {
@@ -70,38 +87,6 @@ bool looks_like_model(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   char magic[4] = {};
   return in.read(magic, 4) && magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4;
-}
-
-std::string file_stem(const std::string& path) {
-  std::string base = path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1);
-  auto dot = base.find_last_of('.');
-  return dot == std::string::npos || dot == 0 ? base : base.substr(0, dot);
-}
-
-// Output base names that never collide: the file stem, or for inputs sharing a stem,
-// the path with separators folded ("a/x.jpg", "b/x.jpg" -> "a_x", "b_x").
-std::vector<std::string> unique_stems(const std::vector<std::string>& images) {
-  std::map<std::string, int> count;
-  for (const auto& p : images) ++count[file_stem(p)];
-  std::vector<std::string> stems;
-  std::set<std::string> used;
-  for (const auto& p : images) {
-    std::string stem = file_stem(p);
-    if (count[stem] > 1) {
-      std::string no_ext = p;
-      auto dot = p.find_last_of('.'), slash = p.find_last_of('/');
-      if (dot != std::string::npos && (slash == std::string::npos || dot > slash + 1)) no_ext = p.substr(0, dot);
-      std::string folded;
-      for (char c : no_ext) folded += c == '/' ? '_' : c;
-      while (!folded.empty() && (folded[0] == '_' || folded[0] == '.')) folded.erase(0, 1);
-      stem = folded;
-    }
-    std::string candidate = stem;
-    for (int k = 2; used.count(candidate); ++k) candidate = stem + "-" + std::to_string(k);
-    used.insert(candidate);
-    stems.push_back(candidate);
-  }
-  return stems;
 }
 
 // For several models: each keeps the requested layers it has; a layer no model has is
@@ -138,14 +123,24 @@ std::vector<std::string> per_model_layer_specs(const std::vector<Model>& models,
 int run_command(RunArgs& args) {
   std::vector<std::string> model_paths, images;
   for (const auto& p : args.positional) {
-    if (images.empty() && looks_like_model(p)) model_paths.push_back(p);
+    if (images.empty() && p != "-" && looks_like_model(p)) model_paths.push_back(p);
     else images.push_back(p);
   }
   if (model_paths.empty()) fail_usage("run: the first argument must be a TorchScript model (.pt)");
   if (images.empty()) fail_usage("run: no image given (attnviz run MODEL.pt IMAGE...)");
 
   const auto views = parse_set(args.view, {"overlay", "grid"}, "--view");
-  const auto formats = parse_set(args.format, {"png", "json", "npy"}, "--format");
+  const Shard shard = parse_shard(args.shard);
+  if (args.jobs < 1 || args.jobs > 256) fail_usage("--jobs " + std::to_string(args.jobs) + ": expected 1 to 256");
+  if (!args.snapshot.empty()) {
+    if (args.out_option->count() || args.format_option->count())
+      fail_usage("--snapshot writes PNG and JSON into its own directory: drop --out and --format");
+    if (shard.count > 1) fail_usage("--snapshot replaces the whole directory: it takes no --shard");
+  }
+  std::optional<SnapshotUpdate> snapshot;  // checks the directory before the model loads
+  if (!args.snapshot.empty()) snapshot.emplace(args.snapshot);
+  // Snapshots are meant for committing: text and pictures, no binary .npy.
+  const auto formats = parse_set(args.snapshot.empty() ? args.format : "png,json", {"png", "json", "npy"}, "--format");
   if (!(args.alpha >= 0.0 && args.alpha <= 1.0)) fail_usage("--alpha " + std::to_string(args.alpha) + ": must be in [0, 1]");
   if (args.scale != "panel" && args.scale != "shared") fail_usage("--scale '" + args.scale + "': expected panel or shared");
 
@@ -160,7 +155,7 @@ int run_command(RunArgs& args) {
   if (!args.prompt.empty()) base.prompt = args.prompt;
   if (!args.input_ids.empty()) {
     std::vector<int64_t> ids;
-    for (int v : parse_int_list(args.input_ids + "", "--input-ids")) ids.push_back(v);
+    for (int v : parse_int_list(args.input_ids, "--input-ids", 0)) ids.push_back(v);
     base.input_ids = ids;
   }
   base.generate = !args.no_generate;
@@ -184,6 +179,7 @@ int run_command(RunArgs& args) {
   out.grid_style.shared_scale = args.scale == "shared";
   out.grid_style.log_scale = args.log_scale;
   out.label = args.label;
+  out.per_token = args.per_token;
 
   std::vector<Model> models;
   for (const auto& p : model_paths) {
@@ -193,40 +189,76 @@ int run_command(RunArgs& args) {
   }
   if (!budgets.empty() && models.size() > 1) fail_usage("--budgets takes one model");
   const auto layer_specs = per_model_layer_specs(models, args);
+  // Bad --layers / --stack fail here, once, not once per image.
+  for (size_t m = 0; m < models.size(); ++m) select_sites(models[m], args.stack, layer_specs[m]);
+
+  // The whole list is known before anything runs: names and shards depend on all of it.
+  images = expand_stdin_inputs(images, std::cin);
+  const auto stems = unique_stems(images);
+  std::vector<BatchItem> items;
+  for (size_t i = 0; i < images.size(); ++i)
+    if (shard.contains(i)) items.push_back({i, images[i], stems[i]});
+  if (images.empty()) spdlog::info("run: no image paths on stdin: nothing to do");
+
+  out.dir = snapshot ? snapshot->staging_dir() : args.out;
   ensure_directory(out.dir);
 
-  const auto stems = unique_stems(images);
-  for (size_t i = 0; i < images.size(); ++i) {
-    const std::string& image = images[i];
-    out.stem = stems[i];
-    std::vector<std::string> written;
+  // One image: analysed by every model (or at every budget), its files written into
+  // `staging_dir`. Runs on several threads at once: it only reads what is shared.
+  const ItemWork work = [&](const BatchItem& item, const std::string& staging_dir) {
+    OutputOptions o = out;
+    o.dir = staging_dir;
+    o.stem = item.stem;
     std::vector<Analysis> runs;
+    ItemOutput result;
     if (!budgets.empty()) {
       for (int b : budgets) {
-        AnalysisOptions o = base;
-        o.layers = layer_specs[0];
-        o.budget = b;
-        o.preprocess = args.input.preprocess(models[0].metadata());
-        runs.push_back(analyze_image(models[0], image, o));
+        AnalysisOptions a = base;
+        a.layers = layer_specs[0];
+        a.budget = b;
+        a.preprocess = args.input.preprocess(models[0].metadata());
+        runs.push_back(analyze_image(models[0], item.input, a));
       }
-      written = write_budget_outputs(runs, out);
+      result.files = write_budget_outputs(runs, o);
     } else {
       for (size_t m = 0; m < models.size(); ++m) {
-        AnalysisOptions o = base;
-        o.layers = layer_specs[m];
-        o.preprocess = args.input.preprocess(models[m].metadata());
-        runs.push_back(analyze_image(models[m], image, o));
+        AnalysisOptions a = base;
+        a.layers = layer_specs[m];
+        a.preprocess = args.input.preprocess(models[m].metadata());
+        runs.push_back(analyze_image(models[m], item.input, a));
       }
-      written = models.size() == 1 ? write_outputs(runs[0], out) : write_model_outputs(runs, out);
+      result.files = models.size() == 1 ? write_outputs(runs[0], o) : write_model_outputs(runs, o);
     }
-    for (const auto& r : runs)
-      if (!r.answer.empty())
-        std::cout << image << "\t" << r.model_name << (r.budget ? " @" + std::to_string(r.budget) : "") << "\t"
-                  << r.answer << "\n";
-    for (const auto& w : written) std::cout << w << "\n";
-    std::cout.flush();
+    for (const auto& r : runs) result.runs.push_back({r.model_name, r.budget, r.answer});
+    return result;
+  };
+
+  BatchOptions batch;
+  batch.out_dir = out.dir;
+  batch.reported_dir = args.snapshot.empty() ? args.out : args.snapshot;
+  batch.jobs = args.jobs;
+  batch.keep_going = args.keep_going;
+  batch.progress = !args.no_progress && stderr_is_terminal() && spdlog::should_log(spdlog::level::warn);
+  const BatchResult result = run_batch(items, work, batch, RecordPrinter(args.ndjson));
+
+  const std::string not_updated = snapshot ? "; " + args.snapshot + " not updated" : "";
+  if (result.interrupted)
+    fail(ExitCode::interrupted, "interrupted by signal " + std::to_string(interrupt_signal()) + ": " +
+                                    std::to_string(result.ok) + " of " + std::to_string(items.size()) +
+                                    " images done, the rest left no files" + not_updated);
+  if (items.size() > 1 && result.ok < items.size())
+    spdlog::warn("{} of {} images failed{}{}", result.failed, items.size(),
+                 result.skipped ? ", " + std::to_string(result.skipped) + " not run" +
+                                      (args.keep_going ? "" : " (--keep-going goes on after a failure)")
+                                : std::string(),
+                 not_updated);
+  if (snapshot && result.exit_code == 0) {
+    snapshot->commit();
+    spdlog::info("{}: snapshots updated ({} images)", args.snapshot, items.size());
+  } else if (snapshot && items.size() == 1) {
+    spdlog::warn("{}: not updated", args.snapshot);
   }
-  return 0;
+  return result.exit_code;
 }
 
 }  // namespace
@@ -234,7 +266,7 @@ int run_command(RunArgs& args) {
 Action add_run(CLI::App& app) {
   auto args = std::make_shared<RunArgs>();
   auto* cmd = app.add_subcommand("run", "Capture attention and write overlay / grid PNGs, JSON and .npy");
-  cmd->add_option("inputs", args->positional, "MODEL.pt [MODEL2.pt ...] IMAGE [IMAGE ...]")->required();
+  cmd->add_option("inputs", args->positional, "MODEL.pt [MODEL2.pt ...] IMAGE [IMAGE ...] (- reads image paths from stdin)")->required();
   cmd->add_option("--layers", args->layers, "Layers per stack: 1,5,14,23 | 0-3 | -1 | all")->capture_default_str();
   cmd->add_option("--stack", args->stack, "Stack to capture (name or prefix, or all; default: the one that runs last)");
   cmd->add_option("--heads", args->heads, "Head fusion: mean | max | min | all | N (one head)")->capture_default_str();
@@ -259,7 +291,21 @@ Action add_run(CLI::App& app) {
   cmd->add_flag("--log", args->log_scale, "Logarithmic grid colour scale (4 decades)");
   cmd->add_option("--max-new-tokens", args->max_new_tokens, "Generation length limit (default: the metadata's)");
   cmd->add_flag("--no-generate", args->no_generate, "Capture the prompt only; do not generate an answer");
+  cmd->add_flag("--per-token", args->per_token, "Overlay: one strip per generated answer token");
   cmd->add_option("--max-pixels", args->max_pixels, "Refuse images with more pixels than this")->capture_default_str();
+  cmd->add_option("--jobs,-j", args->jobs, "Images processed in parallel (outputs are the same for any value)")
+      ->capture_default_str();
+  cmd->add_option("--shard", args->shard,
+                  "Process only shard I of N (I/N, 1-based): the inputs at positions p with p % N == I-1")
+      ->capture_default_str();
+  cmd->add_flag("--ndjson", args->ndjson, "One JSON line per image on stdout (docs/batch.md); logs stay on stderr");
+  cmd->add_flag("--keep-going,-k", args->keep_going, "Go on after an image fails (default: stop at the first)");
+  cmd->add_flag("--no-progress", args->no_progress, "No progress bar (it is only drawn when stderr is a terminal)");
+  cmd->add_option("--snapshot", args->snapshot,
+                  "Write PNG + JSON for committing into DIR, replacing its previous contents only if every image "
+                  "succeeded (instead of --out/--format)");
+  args->out_option = cmd->get_option("--out");
+  args->format_option = cmd->get_option("--format");
   args->input.add_to(*cmd);
   return [args] { return run_command(*args); };
 }

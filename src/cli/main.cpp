@@ -1,4 +1,5 @@
 // attnviz: where a vision-language model looks. See README.md and docs/cli.md.
+#include <csignal>
 #include <cstdio>
 
 #include <CLI/CLI.hpp>
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", verbose, "More detail on stderr (-vv for debug)");
   auto run = attnviz::cli::add_run(app);
   auto inspect = attnviz::cli::add_inspect(app);
+  auto diff = attnviz::cli::add_diff(app);
 
   try {
     app.parse(argc, argv);
@@ -36,9 +38,13 @@ int main(int argc, char** argv) {
                           : verbose == 1 ? spdlog::level::info
                                          : spdlog::level::warn);
   attnviz::install_interrupt_handlers();
+  // A reader that goes away (`attnviz run ... --ndjson | head`) becomes a write error the
+  // run reports and stops on cleanly, instead of a kill in the middle of an item.
+  std::signal(SIGPIPE, SIG_IGN);
   try {
     if (app.got_subcommand("run")) return run();
     if (app.got_subcommand("inspect")) return inspect();
+    if (app.got_subcommand("diff")) return diff();
   } catch (const attnviz::Error& e) {
     spdlog::error("{}", e.what());
     return static_cast<int>(e.code());

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "attnviz/error.h"
+#include "attnviz/interrupt.h"
 
 namespace attnviz {
 namespace {
@@ -48,6 +49,9 @@ void write_file_atomic(const std::string& path, const std::string& bytes) {
     int err = errno;
     ::unlink(tmp.c_str());
     release_slot(slot);
+    // The signal handler removed the temporary under us: that is the interruption, not
+    // a write error.
+    throw_if_interrupted();
     fail(ExitCode::output, path + ": cannot write (" + what + ": " + std::strerror(err) + ")");
   };
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

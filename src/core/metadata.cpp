@@ -4,6 +4,7 @@
 
 #include "attnviz/error.h"
 #include "attnviz/site_names.h"
+#include "attnviz/token_layout.h"
 
 namespace attnviz {
 namespace {
@@ -139,9 +140,10 @@ Metadata parse_metadata(const std::string& text, const std::string& source) {
           r.bad("budgets.grids", "key '" + key + "' is not a positive integer");
         }
         auto grid = r.pair(value, "budgets.grids." + key);
-        if (grid[0] * grid[1] != budget)
+        const long long tokens = static_cast<long long>(grid[0]) * grid[1];
+        if (tokens != budget)
           r.bad("budgets.grids." + key, "grid " + std::to_string(grid[0]) + "x" + std::to_string(grid[1]) +
-                                            " has " + std::to_string(grid[0] * grid[1]) + " tokens, not " + key);
+                                            " has " + std::to_string(tokens) + " tokens, not " + key);
         m.budget_grids[budget] = grid;
       }
     }
@@ -168,6 +170,8 @@ Metadata parse_metadata(const std::string& text, const std::string& source) {
         spec.grid_from_budget = true;
       } else {
         auto hw = r.pair(grid, where + ".image_tokens.grid");
+        if (static_cast<long long>(hw[0]) * hw[1] > kMaxImageTokens)
+          r.bad(where + ".image_tokens.grid", "more than " + std::to_string(kMaxImageTokens) + " image tokens");
         spec.grid_h = hw[0];
         spec.grid_w = hw[1];
       }

@@ -82,16 +82,22 @@ NpyArray decode_npy(const std::string& bytes, const std::string& source) {
     pos += used;
   }
   const size_t data_at = start + header_len;
-  const int64_t n = a.size();
   size_t item = a.dtype == "<f4" ? 4 : (a.dtype == "<i8" ? 8 : 0);
   if (!item) bad("dtype " + a.dtype + " (expected <f4 or <i8)");
-  if (n < 0 || bytes.size() - data_at != static_cast<size_t>(n) * item) bad("data size does not match the shape");
+  // The element count, without overflow: it can never exceed the bytes present.
+  const size_t available = (bytes.size() - data_at) / item;
+  size_t n = 1;
+  for (auto d : a.shape) {
+    if (d != 0 && n > available / static_cast<size_t>(d)) bad("data size does not match the shape");
+    n *= static_cast<size_t>(d);
+  }
+  if (bytes.size() - data_at != n * item) bad("data size does not match the shape");
   if (item == 4) {
-    a.f32.resize(static_cast<size_t>(n));
-    std::memcpy(a.f32.data(), bytes.data() + data_at, static_cast<size_t>(n) * 4);
+    a.f32.resize(n);
+    if (n) std::memcpy(a.f32.data(), bytes.data() + data_at, n * 4);
   } else {
-    a.i64.resize(static_cast<size_t>(n));
-    std::memcpy(a.i64.data(), bytes.data() + data_at, static_cast<size_t>(n) * 8);
+    a.i64.resize(n);
+    if (n) std::memcpy(a.i64.data(), bytes.data() + data_at, n * 8);
   }
   return a;
 }

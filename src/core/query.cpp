@@ -1,11 +1,24 @@
 #include "attnviz/query.h"
 
 #include <algorithm>
+#include <climits>
 #include <cstdio>
 
 #include "attnviz/error.h"
 
 namespace attnviz {
+
+bool parse_whole_int(const std::string& text, int& value) {
+  if (text.empty() || text.size() > 11) return false;
+  const size_t first = (text[0] == '-' || text[0] == '+') ? 1 : 0;
+  if (first == text.size()) return false;
+  for (size_t i = first; i < text.size(); ++i)
+    if (text[i] < '0' || text[i] > '9') return false;
+  const long long v = std::stoll(text);
+  if (v < INT_MIN || v > INT_MAX) return false;
+  value = static_cast<int>(v);
+  return true;
+}
 
 std::string QuerySpec::str() const {
   switch (kind) {
@@ -26,12 +39,11 @@ QuerySpec parse_query(const std::string& text) {
   if (text == "answer") { q.kind = QuerySpec::Kind::answer; return q; }
   if (text == "text") { q.kind = QuerySpec::Kind::text; return q; }
   q.kind = QuerySpec::Kind::range;
-  char tail = 0;
-  if (std::sscanf(text.c_str(), "%d:%d%c", &q.first, &q.last, &tail) == 2) return q;
-  if (std::sscanf(text.c_str(), "%d%c", &q.first, &tail) == 1) {
-    q.last = q.first;
+  const size_t colon = text.find(':');
+  if (colon == std::string::npos ? parse_whole_int(text, q.first) && parse_whole_int(text, q.last)
+                                 : parse_whole_int(text.substr(0, colon), q.first) &&
+                                       parse_whole_int(text.substr(colon + 1), q.last))
     return q;
-  }
   fail_usage("--query '" + text + "': expected last, cls, answer, text, a row N or rows A:B");
 }
 

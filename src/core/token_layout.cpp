@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "attnviz/error.h"
+#include "attnviz/query.h"
 
 namespace attnviz {
 namespace {
@@ -65,10 +66,12 @@ std::optional<TokenSpan> resolve_image_tokens(const Metadata* meta, const Layout
 }
 
 TokenSpan parse_token_span(const std::string& text) {
-  int offset = 0, h = 0, w = 0;
-  char tail = 0;
-  if (std::sscanf(text.c_str(), "%d:%dx%d%c", &offset, &h, &w, &tail) != 3 || offset < 0 || h <= 0 ||
-      w <= 0 || h > 100000 || w > 100000)
+  int offset = -1, h = 0, w = 0;
+  const size_t colon = text.find(':');
+  const size_t x = colon == std::string::npos ? colon : text.find('x', colon);
+  if (x == std::string::npos || !parse_whole_int(text.substr(0, colon), offset) ||
+      !parse_whole_int(text.substr(colon + 1, x - colon - 1), h) || !parse_whole_int(text.substr(x + 1), w) ||
+      offset < 0 || h <= 0 || w <= 0 || static_cast<long long>(h) * w > kMaxImageTokens)
     fail_usage("--image-tokens '" + text + "': expected OFFSET:HxW, e.g. 1:14x14");
   return TokenSpan{offset, h * w, h, w};
 }

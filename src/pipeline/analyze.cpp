@@ -206,6 +206,21 @@ Analysis analyze_loaded_image(const Model& model, const cv::Mat& image, const st
                                    std::to_string(layer.tk) + " keys");
     }
     const int image_end = view.image_tokens ? view.image_tokens->offset + view.image_tokens->count : 0;
+    // The metadata's layout must account for every key: the image tokens end the
+    // sequence, or the text follows them (docs/metadata.md). A grid that is merely
+    // smaller would draw the wrong tokens as the image.
+    if (view.image_tokens && !o.image_tokens && meta_ptr && find_stack_spec(*meta_ptr, layer.stack) &&
+        layer.tk != image_end && layer.tk != image_end + text_len) {
+      const auto& s = *view.image_tokens;
+      fail_model(model.path(), std::string(kMetadataFile) + ": the layout of " + layer.stack + " (offset " +
+                                   std::to_string(s.offset) + ", grid " + std::to_string(s.grid_h) + "x" +
+                                   std::to_string(s.grid_w) + ") does not match its " + std::to_string(layer.tk) +
+                                   " keys (expected " + std::to_string(image_end) +
+                                   (text_len > 0 ? ", or " + std::to_string(image_end + text_len) + " with the " +
+                                                       std::to_string(text_len) + " text tokens"
+                                                 : std::string()) +
+                                   ")");
+    }
     const bool has_text = text_len > 0 && layer.tk == image_end + text_len;
     SequenceLayout seq;
     seq.tq = layer.tq;

@@ -1,3 +1,5 @@
+#include <png.h>
+
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -77,12 +79,54 @@ cv::Mat render_side_panel(const cv::Mat& bgr, const std::vector<Caption>& captio
   return panel;
 }
 
+namespace {
+
+void append_png_bytes(png_structp png, png_bytep data, png_size_t size) {
+  static_cast<std::string*>(png_get_io_ptr(png))->append(reinterpret_cast<const char*>(data), size);
+}
+void flush_nothing(png_structp) {}
+
+// libpng reports errors by longjmp, so everything here is plain data; returns false on
+// failure. `out` is appended to.
+bool write_png(const cv::Mat& image, int color_type, bool bgr, std::string* out) {
+  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+  if (!png) return false;
+  png_infop info = png_create_info_struct(png);
+  if (!info || setjmp(png_jmpbuf(png))) {
+    png_destroy_write_struct(&png, info ? &info : nullptr);
+    return false;
+  }
+  png_set_write_fn(png, out, append_png_bytes, flush_nothing);
+  // One fixed filter instead of libpng's per-row trial of all five: these pictures are
+  // flat colour and smooth gradients, where "up" alone gives files ~5-10% smaller than
+  // the adaptive choice, at zlib level 6, for 2.3x fewer instructions (bench/README.md).
+  png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_UP);
+  png_set_compression_level(png, 6);
+  png_set_IHDR(png, info, static_cast<png_uint_32>(image.cols), static_cast<png_uint_32>(image.rows), 8, color_type,
+               PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_BASE, PNG_FILTER_TYPE_BASE);
+  png_write_info(png, info);
+  if (bgr) png_set_bgr(png);
+  for (int y = 0; y < image.rows; ++y) png_write_row(png, const_cast<png_bytep>(image.ptr<uchar>(y)));
+  png_write_end(png, info);
+  png_destroy_write_struct(&png, &info);
+  return true;
+}
+
+}  // namespace
+
 std::string encode_png(const cv::Mat& image, const std::string& name) {
-  std::vector<uchar> buf;
-  if (!cv::imencode(".png", image, buf,
-                    {cv::IMWRITE_PNG_COMPRESSION, 6, cv::IMWRITE_PNG_STRATEGY, cv::IMWRITE_PNG_STRATEGY_DEFAULT}))
-    fail(ExitCode::output, name + ": PNG encoding failed");
-  return std::string(buf.begin(), buf.end());
+  std::string bytes;
+  bool ok = false;
+  if (image.depth() == CV_8U && !image.empty()) {
+    switch (image.channels()) {
+      case 1: ok = write_png(image, PNG_COLOR_TYPE_GRAY, false, &bytes); break;
+      case 3: ok = write_png(image, PNG_COLOR_TYPE_RGB, true, &bytes); break;
+      case 4: ok = write_png(image, PNG_COLOR_TYPE_RGB_ALPHA, true, &bytes); break;
+      default: break;
+    }
+  }
+  if (!ok) fail(ExitCode::output, name + ": PNG encoding failed");
+  return bytes;
 }
 
 cv::Mat beside(const std::vector<cv::Mat>& images, int gap) {

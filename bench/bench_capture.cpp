@@ -1,0 +1,315 @@
+// bench_capture: capture cost against the bare forward pass, in one process.
+//
+//   bench_capture overhead MODEL [--layers SPEC] [--iters N] [--threads T] [--image HxW] [--text N]
+//       forward with taps (Model::run) against the model's own forward (Model::forward_only)
+//       on the same inputs, interleaved; prints one JSON object.
+//   bench_capture mem MODEL --mode bare|taps [--layers SPEC] [--threads T] [--image HxW] [--text N]
+//       one forward (after --warmup N more), then peak RSS (getrusage); run it once per
+//       process (the driver does), so each peak is that mode's alone.
+//   bench_capture pipeline MODEL IMAGE... [--layers SPEC] [--threads T] [--out DIR] [--rounds R]
+//       per-image time of attnviz's pipeline (analyze_image + write_outputs, the CLI's
+//       defaults: overlay PNG + JSON) against the floor: the same forward passes bare
+//       (greedy generation + one forward over prompt and answer) plus encoding the same
+//       overlay PNG. Interleaved per image.
+//
+// --image HxW: the model's input size (default: the metadata's preprocess size);
+// --text N: N text tokens instead of the metadata's default prompt.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "attnviz/error.h"
+#include "attnviz/image.h"
+#include "attnviz/model.h"
+#include "attnviz/outputs.h"
+#include "attnviz/pipeline.h"
+#include "attnviz/render.h"
+#include "attnviz/tokenizer.h"
+
+using namespace attnviz;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+double time_it(const std::function<void()>& f) {
+  auto t0 = Clock::now();
+  f();
+  return seconds_since(t0);
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+double sum(const std::vector<double>& v) {
+  double s = 0;
+  for (double x : v) s += x;
+  return s;
+}
+
+long rss_kb(const char* field) {
+  // VmRSS (current) or VmHWM (peak) from /proc/self/status.
+  FILE* f = std::fopen("/proc/self/status", "r");
+  if (!f) return -1;
+  char line[256];
+  long value = -1;
+  const size_t n = std::strlen(field);
+  while (std::fgets(line, sizeof line, f))
+    if (std::strncmp(line, field, n) == 0 && line[n] == ':') value = std::atol(line + n + 1);
+  std::fclose(f);
+  return value;
+}
+
+struct Args {
+  std::string command;
+  std::vector<std::string> positional;
+  std::string layers = "all";
+  std::string mode = "taps";
+  std::string out = "bench_out";
+  int iters = 30;
+  int warmup = -1;  // calls before measuring; default 3 (overhead), 0 (mem)
+  int rounds = 1;
+  int threads = 1;
+  int image_h = 0, image_w = 0;
+  int text = 0;
+};
+
+[[noreturn]] void usage(const std::string& why) {
+  std::cerr << "bench_capture: " << why << "\n"
+            << "usage: bench_capture overhead|mem|pipeline MODEL [IMAGE...] [--layers SPEC] [--mode bare|taps]\n"
+            << "         [--iters N] [--warmup N] [--rounds R] [--threads T] [--image HxW] [--text N] [--out DIR]\n";
+  std::exit(2);
+}
+
+Args parse(int argc, char** argv) {
+  Args a;
+  if (argc < 3) usage("missing arguments");
+  a.command = argv[1];
+  for (int i = 2; i < argc; ++i) {
+    std::string s = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) usage(s + " needs a value");
+      return argv[++i];
+    };
+    if (s == "--layers") a.layers = value();
+    else if (s == "--mode") a.mode = value();
+    else if (s == "--out") a.out = value();
+    else if (s == "--iters") a.iters = std::stoi(value());
+    else if (s == "--rounds") a.rounds = std::stoi(value());
+    else if (s == "--warmup") a.warmup = std::stoi(value());
+    else if (s == "--threads") a.threads = std::stoi(value());
+    else if (s == "--text") a.text = std::stoi(value());
+    else if (s == "--image") {
+      std::string v = value();
+      if (std::sscanf(v.c_str(), "%dx%d", &a.image_h, &a.image_w) != 2) usage("--image HxW");
+    } else if (!s.empty() && s[0] == '-') usage("unknown option " + s);
+    else a.positional.push_back(s);
+  }
+  if (a.positional.empty()) usage("no model");
+  if (a.warmup < 0) a.warmup = a.command == "overhead" ? 3 : 0;
+  return a;
+}
+
+// Model inputs without any image file: random pixels through the model's preprocessing.
+ModelInputs synthetic_inputs(const Model& model, const Args& args) {
+  const auto& meta = model.metadata();
+  Preprocess pp = meta ? meta->preprocess : Preprocess{};
+  int h = args.image_h, w = args.image_w;
+  if (!h && pp.size) h = (*pp.size)[0], w = (*pp.size)[1];
+  if (!h) h = w = 224;
+  pp.size = std::array<int, 2>{h, w};
+  cv::Mat img(h, w, CV_8UC3);
+  cv::RNG rng(1);
+  rng.fill(img, cv::RNG::UNIFORM, 0, 255);
+  ModelInputs in;
+  in.image = preprocess(img, pp);
+  for (const auto& input : model.inputs()) {
+    if (input.name != "input_ids") continue;
+    if (args.text > 0 || !meta || !meta->tokenizer) {
+      const int n = args.text > 0 ? args.text : 8;
+      for (int i = 0; i < n; ++i) in.input_ids.push_back(4 + i % 8);
+    } else {
+      WordTokenizer tok(*meta->tokenizer);
+      if (tok.bos() >= 0) in.input_ids.push_back(tok.bos());
+      for (auto id : tok.encode(meta->default_prompt)) in.input_ids.push_back(id);
+    }
+  }
+  return in;
+}
+
+// The measured calls, each in a function of its own, so that a callgrind profile of this
+// program gives their instruction counts apart from the warm-up calls (bench/run_bench.py
+// reads the inclusive costs of these three).
+__attribute__((noinline)) void measured_bare(const Model& m, const ModelInputs& in) { m.forward_only(in); }
+__attribute__((noinline)) void measured_tapped(const Model& m, const ModelInputs& in, const CaptureRequest& r) {
+  m.run(in, r);
+}
+__attribute__((noinline)) void measured_zero_taps(const Model& m, const ModelInputs& in, const CaptureRequest& r) {
+  m.run(in, r);
+}
+
+int overhead(const Args& args) {
+  Model model = Model::load(args.positional[0], {"cpu", args.threads});
+  const ModelInputs in = synthetic_inputs(model, args);
+  CaptureRequest request;
+  request.sites = select_sites(model, "", args.layers);
+  CaptureRequest none;
+  // Warm-up: the first calls build the tapped graph and the executors' plans.
+  for (int i = 0; i < args.warmup; ++i) {
+    model.forward_only(in);
+    model.run(in, request);
+    model.run(in, none);
+  }
+  std::vector<double> bare, tapped, zero;
+  for (int i = 0; i < args.iters; ++i) {
+    // Alternate the order so that neither side always runs second.
+    if (i % 2 == 0) {
+      bare.push_back(time_it([&] { measured_bare(model, in); }));
+      tapped.push_back(time_it([&] { measured_tapped(model, in, request); }));
+      zero.push_back(time_it([&] { measured_zero_taps(model, in, none); }));
+    } else {
+      zero.push_back(time_it([&] { measured_zero_taps(model, in, none); }));
+      tapped.push_back(time_it([&] { measured_tapped(model, in, request); }));
+      bare.push_back(time_it([&] { measured_bare(model, in); }));
+    }
+  }
+  std::vector<double> ratios;
+  for (size_t i = 0; i < bare.size(); ++i) ratios.push_back(tapped[i] / bare[i]);
+  std::printf(
+      "{\"command\": \"overhead\", \"model\": \"%s\", \"layers\": \"%s\", \"taps\": %zu, \"iters\": %d, "
+      "\"threads\": %d, \"bare_median_s\": %.6g, \"tapped_median_s\": %.6g, \"zero_taps_median_s\": %.6g, "
+      "\"ratio_of_medians\": %.4f, \"ratio_of_sums\": %.4f, \"median_of_ratios\": %.4f}\n",
+      args.positional[0].c_str(), args.layers.c_str(), request.sites.size(), args.iters, args.threads,
+      median(bare), median(tapped), median(zero), median(tapped) / median(bare), sum(tapped) / sum(bare),
+      median(ratios));
+  return 0;
+}
+
+int mem(const Args& args) {
+  Model model = Model::load(args.positional[0], {"cpu", args.threads});
+  const ModelInputs in = synthetic_inputs(model, args);
+  CaptureRequest request;
+  if (args.mode == "taps") request.sites = select_sites(model, "", args.layers);
+  else if (args.mode != "bare") usage("--mode bare|taps");
+  const long before = rss_kb("VmRSS");
+  double seconds = 0;
+  size_t captured = 0;
+  for (int i = 0; i < args.warmup + 1; ++i) {
+    seconds = time_it([&] {
+      if (args.mode == "bare") {
+        model.forward_only(in);
+      } else {
+        auto r = model.run(in, request);
+        captured = 0;
+        for (const auto& l : r.layers) captured += l.fused.size() * sizeof(float);
+      }
+    });
+  }
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  std::printf(
+      "{\"command\": \"mem\", \"mode\": \"%s\", \"layers\": \"%s\", \"taps\": %zu, \"image\": \"%dx%d\", "
+      "\"rss_after_load_kb\": %ld, \"peak_rss_kb\": %ld, \"captured_bytes\": %zu, \"forward_s\": %.4g}\n",
+      args.mode.c_str(), args.layers.c_str(), request.sites.size(), in.image.height, in.image.width, before,
+      static_cast<long>(ru.ru_maxrss), captured, seconds);
+  return 0;
+}
+
+int pipeline(const Args& args) {
+  const auto t_load = Clock::now();
+  Model model = Model::load(args.positional[0], {"cpu", args.threads});
+  const double load_s = seconds_since(t_load);
+  std::vector<std::string> images(args.positional.begin() + 1, args.positional.end());
+  if (images.empty()) usage("pipeline needs images");
+  const auto& meta = model.metadata();
+  std::unique_ptr<WordTokenizer> tok;
+  if (meta && meta->tokenizer) tok = std::make_unique<WordTokenizer>(*meta->tokenizer);
+
+  AnalysisOptions options;  // the CLI's defaults
+  options.layers = args.layers;
+  OutputOptions out;
+  out.dir = args.out;
+  ensure_directory(out.dir);
+
+  std::vector<double> full, floor;
+  double first_image_s = 0;
+  size_t forwards = 0;
+  for (int round = 0; round < args.rounds; ++round) {
+    for (size_t i = 0; i < images.size(); ++i) {
+      out.stem = "img" + std::to_string(i);
+      // attnviz: everything the CLI does per image.
+      cv::Mat overlay;
+      Analysis a;
+      const double t_full = time_it([&] {
+        a = analyze_image(model, images[i], options);
+        write_outputs(a, out);
+      });
+      if (round == 0 && i == 0) first_image_s = t_full;
+      // The same overlay, rendered outside the timing, for the floor's PNG encoding.
+      std::vector<OverlayPanel> panels{{"input", "", nullptr}};
+      for (const auto& l : a.layers)
+        if (l.map) panels.push_back({"layer " + std::to_string(l.attention.index), "", &*l.map});
+      overlay = render_overlay(a.image, panels, out.overlay_style);
+      // Floor: the bare forward passes the analysis needed, plus the PNG encoding.
+      ModelInputs in;
+      in.image = preprocess(a.image, meta ? meta->preprocess : Preprocess{});
+      in.input_ids = a.prompt_ids;
+      in.budget = a.budget;
+      const double t_floor = time_it([&] {
+        if (tok && !in.input_ids.empty() && meta->output == "logits") {
+          auto answer = model.generate(in, meta->max_new_tokens, tok->eos());
+          in.input_ids.insert(in.input_ids.end(), answer.begin(), answer.end());
+        }
+        model.forward_only(in);
+        encode_png(overlay, "floor.png");
+      });
+      forwards = 1 + a.answer_ids.size() + 1;
+      if (round == 0 && i == 0) continue;  // the first image pays for executor warm-up
+      full.push_back(t_full);
+      floor.push_back(t_floor);
+    }
+  }
+  std::printf(
+      "{\"command\": \"pipeline\", \"model\": \"%s\", \"layers\": \"%s\", \"images\": %zu, \"rounds\": %d, "
+      "\"threads\": %d, \"load_s\": %.4g, \"first_image_s\": %.4g, \"forwards_per_image_last\": %zu, "
+      "\"full_median_s\": %.6g, \"floor_median_s\": %.6g, \"full_mean_s\": %.6g, \"floor_mean_s\": %.6g, "
+      "\"ratio_of_sums\": %.4f, \"ratio_of_medians\": %.4f}\n",
+      args.positional[0].c_str(), args.layers.c_str(), images.size(), args.rounds, args.threads, load_s,
+      first_image_s, forwards, median(full), median(floor), sum(full) / full.size(), sum(floor) / floor.size(),
+      sum(full) / sum(floor), median(full) / median(floor));
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Args args = parse(argc, argv);
+  try {
+    if (args.command == "overhead") return overhead(args);
+    if (args.command == "mem") return mem(args);
+    if (args.command == "pipeline") return pipeline(args);
+  } catch (const std::exception& e) {
+    std::cerr << "bench_capture: " << e.what() << "\n";
+    return 1;
+  }
+  usage("unknown command " + args.command);
+}
