@@ -1,7 +1,7 @@
 """Evaluate tinyvlm on held-out scenes (seeds 0..N-1; training never uses seeds < 1_000_000).
 
 Usage:  /usr/bin/python3 models/evaluate.py [--sizes base small] [--n 1000]
-Evaluates the EAGER model loaded from models/checkpoints/<size>/final.pt (the attention
+Evaluates the EAGER model loaded from models/checkpoints/<size>/final.pt (or last.pt) (the attention
 weights are read from the eager model), and checks that the exported TorchScript file
 models/tinyvlm-<size>.pt gives the same logits (max |diff| is reported) on a subset.
 
@@ -93,7 +93,7 @@ def attention_rows(model, img, ids, budget):
     x = torch.cat([x_img, model.lm.tok(ids) + model.lm.pos[:, :L]], 1)
     base, txt_img = model.masks(n_img, L, x.device)
     for layer in model.lm.layers:
-        x, att = layer(x, base + txt_img * layer.img_block)
+        x, att = layer(x, base + txt_img * layer.img_block, n_img)
         rows.append(att[:, :, -1, :n_img].mean(1))
     return rows
 
@@ -102,6 +102,8 @@ def evaluate(size, n, bs=125):
     cfg = tv.CONFIGS[size]
     model = tv.TinyVLM(cfg)
     ck = os.path.join(HERE, "checkpoints", size, "final.pt")
+    if not os.path.exists(ck):  # training stopped early: use the last checkpoint
+        ck = os.path.join(HERE, "checkpoints", size, "last.pt")
     st = torch.load(ck, map_location="cpu")
     model.load_state_dict(st["model"])
     model.eval()
@@ -134,15 +136,20 @@ def evaluate(size, n, bs=125):
                                 continue
                             peaks = r.argmax(-1)
                             h = hits.setdefault(li, [0, 0, 0])
+                            ht = hits.setdefault((task, li), [0, 0, 0])
                             for p, it in zip(peaks, chunk):
                                 s, o = cell_hits(p, gh, gw, it["bbox"])
-                                h[0] += s
-                                h[1] += o
-                                h[2] += 1
+                                for hh in (h, ht):
+                                    hh[0] += s
+                                    hh[1] += o
+                                    hh[2] += 1
             acc[task] = correct / max(1, len(its))
         res["accuracy"][str(budget)] = acc
         res["pointing"][str(budget)] = {str(li): {"strict": h[0] / h[2], "overlap": h[1] / h[2], "n": h[2]}
-                                        for li, h in sorted(hits.items())}
+                                        for li, h in hits.items() if not isinstance(li, tuple)}
+        res.setdefault("pointing_by_task", {})[str(budget)] = {
+            "%s/%d" % li: {"strict": h[0] / h[2], "overlap": h[1] / h[2], "n": h[2]}
+            for li, h in hits.items() if isinstance(li, tuple)}
         print("%s budget %d acc %s pointing %s" % (size, budget, {k: round(v, 4) for k, v in acc.items()},
               {li: round(v["strict"], 3) for li, v in res["pointing"][str(budget)].items()}), flush=True)
     # exported TorchScript consistency
@@ -180,6 +187,21 @@ def table(results):
             lines.append("| %s | lm.layers.%s | " % (r["model"], li) + " | ".join(
                 "%.1f%%" % (100 * r["pointing"][str(b)][li]["strict"]) if li in r["pointing"][str(b)] else "n/a"
                 for b in BUDGETS) + " |")
+    lines.append("")
+    lines.append("Pointing game (strict) at the best read layer, by question type:")
+    lines.append("")
+    lines.append("| model | question | " + " | ".join("b=%d" % b for b in BUDGETS) + " |")
+    lines.append("|---|---|" + "---|" * len(BUDGETS))
+    for r in results:
+        if "pointing_by_task" not in r:
+            continue
+        for task in ["color", "shape"]:
+            cells = []
+            for b in BUDGETS:
+                d = {k: v for k, v in r["pointing_by_task"][str(b)].items() if k.startswith(task + "/")}
+                k, v = max(d.items(), key=lambda kv: kv[1]["strict"])
+                cells.append("%.1f%% (L%s)" % (100 * v["strict"], k.split("/")[1]))
+            lines.append("| %s | %s | " % (r["model"], task) + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -187,12 +209,19 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", nargs="+", default=["base", "small"])
     ap.add_argument("--n", type=int, default=1000)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--tag", default=None, help="output name suffix (default: sizes joined)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     t0 = time.time()
+    if len(a.sizes) == 1 and a.sizes[0].endswith(".json"):  # re-print tables from saved results
+        results = []
+        for f in a.sizes[0].split(","):
+            results += json.load(open(f))
+        print(table(results))
+        sys.exit(0)
     results = [evaluate(s, a.n) for s in a.sizes]
-    out = os.path.join(HERE, "logs", "eval_%s.json" % "_".join(a.sizes))
+    out = os.path.join(HERE, "logs", "eval_%s.json" % (a.tag or "_".join(a.sizes)))
     with open(out, "w") as f:
         json.dump(results, f, indent=1)
     print(table(results))

@@ -1,12 +1,11 @@
 """Export trained tinyvlm checkpoints to TorchScript with embedded attnviz metadata.
 
 Usage:  /usr/bin/python3 models/export.py [--sizes base small] [--allow-untrained]
-Reads   models/checkpoints/<size>/final.pt  (or the latest step checkpoint with --allow-untrained,
+Reads   models/checkpoints/<size>/final.pt  (or the in-progress last.pt with --allow-untrained,
         or a freshly initialised model if none exists and --allow-untrained is given)
 Writes  models/tinyvlm-<size>.pt  (torch.jit.script + _extra_files={"attnviz.json": ...})
 """
 import argparse
-import glob
 import json
 import os
 import sys
@@ -25,8 +24,8 @@ def find_checkpoint(size, allow_untrained):
         return final
     if not allow_untrained:
         raise SystemExit("no %s (train first, or pass --allow-untrained)" % final)
-    steps = sorted(glob.glob(os.path.join(d, "step_*.pt")))
-    return steps[-1] if steps else None
+    last = os.path.join(d, "last.pt")
+    return last if os.path.exists(last) else None
 
 
 def export(size, allow_untrained=False, out=None):

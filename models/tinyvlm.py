@@ -2,17 +2,22 @@
 
 Sequence layout in the language model: [image tokens (budget)][text tokens (L)].
 
-* Vision encoder: 8x8-pixel patches of a 64x64 image -> 8x8 grid = 64 tokens, learned 2D
+* Vision encoder: conv stem (three 3x3 stride-2 convs + two residual 3x3 convs at 8x8), so
+  each token is an 8x8-pixel patch of the 64x64 image -> 8x8 grid = 64 tokens, learned 2D
   position embedding, pre-LN ViT blocks; attention modules at `vision.blocks.N.attn`.
 * Matryoshka budgets: the 8x8 patch grid is adaptive-average-pooled to an h x w grid
   (4 -> 2x2, 8 -> 2x4, 16 -> 4x4, 32 -> 4x8, 64 -> 8x8), projected to the LM width, plus a
   learned 8x8 LM position embedding pooled the same way.
 * Language model: 24 pre-LN decoder layers at `lm.layers.N.attn`. Image tokens attend to
-  image tokens only (bidirectional); text tokens attend causally to text.
+  image tokens only (bidirectional); text tokens attend causally to text. Image tokens are a
+  fixed memory inside the LM: every layer computes their keys/values/queries and attention rows,
+  but only text tokens are updated (residual + MLP), so the LM image tokens are exactly the
+  (pooled, projected) vision features at every layer.
   GROUNDING BOTTLENECK: text tokens may attend to image tokens ONLY in the "read" layers
-  (cfg.read_layers, e.g. 8 and 16); in every other layer the text->image attention is
-  masked (exactly 0). Training adds an auxiliary loss on the read layers' attention of the
-  query row that predicts the answer, pushing it onto the asked-about object's patches.
+  (cfg.read_layers, 3 and 12); in every other layer the text->image attention is masked
+  (exactly 0). Training adds (a) an auxiliary loss on the read layers' attention of the query
+  rows that predict the answer, pushing it onto the asked-about object's cells, and (b) a dense
+  per-cell shape/colour probe loss on the LM image tokens (training-only linear heads).
 * Attention is computed explicitly: att = torch.softmax(scores, dim=-1) ([B,H,T,T]); att @ v.
 """
 import math
@@ -57,8 +62,8 @@ def decode(ids):
 
 # ----------------------------------------------------------------------------- configs
 CONFIGS = {
-    "base": dict(d=64, heads=4, vision_layers=2, lm_layers=24, read_layers=[8, 16], mlp=4, max_text=32),
-    "small": dict(d=32, heads=2, vision_layers=2, lm_layers=24, read_layers=[8, 16], mlp=4, max_text=32),
+    "base": dict(d=64, heads=4, vision_layers=2, lm_layers=24, read_layers=[3, 12], mlp=4, max_text=32),
+    "small": dict(d=32, heads=2, vision_layers=2, lm_layers=24, read_layers=[3, 12], mlp=4, max_text=32),
 }
 BUDGET_GRIDS = {4: [2, 2], 8: [2, 4], 16: [4, 4], 32: [4, 8], 64: [8, 8]}
 MEAN = [0.5, 0.5, 0.5]
@@ -91,14 +96,15 @@ class Attention(nn.Module):
         self.qkv = nn.Linear(d, 3 * d)
         self.proj = nn.Linear(d, d)
 
-    def forward(self, x: Tensor, mask: Tensor) -> Tuple[Tensor, Tensor]:
+    def forward(self, x: Tensor, mask: Tensor, n_keep: int) -> Tuple[Tensor, Tensor]:
+        """Returns (projected output for tokens n_keep.., attention [B,H,T,T])."""
         B, T, C = x.shape
         qkv = self.qkv(x).reshape(B, T, 3, self.heads, self.dh).permute(2, 0, 3, 1, 4)
         q, k, v = qkv[0], qkv[1], qkv[2]                       # [B,H,T,dh]
         scores = torch.matmul(q, k.transpose(-2, -1)) * self.scale + mask
         att = torch.softmax(scores, dim=-1)                    # [B,H,T,T]
         out = torch.matmul(att, v)                             # [B,H,T,dh]
-        out = out.transpose(1, 2).reshape(B, T, C)
+        out = out.transpose(1, 2).reshape(B, T, C)[:, n_keep:]
         return self.proj(out), att
 
 
@@ -112,27 +118,39 @@ class Block(nn.Module):
         self.fc1 = nn.Linear(d, mlp * d)
         self.fc2 = nn.Linear(mlp * d, d)
 
-    def forward(self, x: Tensor, mask: Tensor) -> Tuple[Tensor, Tensor]:
-        a, att = self.attn(self.ln1(x), mask)
-        x = x + a
-        x = x + self.fc2(F.gelu(self.fc1(self.ln2(x))))
-        return x, att
+    def forward(self, x: Tensor, mask: Tensor, n_keep: int) -> Tuple[Tensor, Tensor]:
+        """Pre-LN block. The first n_keep tokens are passed through unchanged (they are still
+        keys/values and still have attention rows); the rest get attention + MLP updates."""
+        a, att = self.attn(self.ln1(x), mask, n_keep)
+        y = x[:, n_keep:] + a
+        y = y + self.fc2(F.gelu(self.fc1(self.ln2(y))))
+        return torch.cat([x[:, :n_keep], y], dim=1), att
 
 
 class Vision(nn.Module):
     def __init__(self, d: int, heads: int, layers: int, mlp: int):
         super().__init__()
-        self.patch = nn.Conv2d(3, d, kernel_size=PATCH, stride=PATCH)
+        # conv stem -> 8x8 grid (one token per 8x8-pixel patch); receptive field 47 px, so every
+        # token sees the whole object it lies on (needed to learn shapes quickly)
+        self.stem1 = nn.Conv2d(3, 16, kernel_size=3, stride=2, padding=1)
+        self.stem2 = nn.Conv2d(16, 32, kernel_size=3, stride=2, padding=1)
+        self.patch = nn.Conv2d(32, d, kernel_size=3, stride=2, padding=1)
+        self.conv4 = nn.Conv2d(d, d, kernel_size=3, stride=1, padding=1)
+        self.conv5 = nn.Conv2d(d, d, kernel_size=3, stride=1, padding=1)
         self.pos = nn.Parameter(torch.randn(1, GRID * GRID, d) * 0.02)
         self.blocks = nn.ModuleList([Block(d, heads, mlp) for _ in range(layers)])
         self.ln = nn.LayerNorm(d)
 
     def forward(self, image: Tensor) -> Tensor:
-        x = self.patch(image).flatten(2).transpose(1, 2) + self.pos   # [B,64,d]
+        h = F.gelu(self.stem2(F.gelu(self.stem1(image))))
+        h = self.patch(h)                                              # [B,d,8,8]
+        h = h + self.conv4(F.gelu(h))
+        h = h + self.conv5(F.gelu(h))
+        x = h.flatten(2).transpose(1, 2) + self.pos                    # [B,64,d]
         T = x.shape[1]
         mask = torch.zeros(T, T, dtype=x.dtype, device=x.device)
         for blk in self.blocks:
-            x, _ = blk(x, mask)
+            x, _ = blk(x, mask, 0)
         return self.ln(x)
 
 
@@ -209,9 +227,7 @@ class TinyVLM(nn.Module):
         atts: List[Tensor] = []
         img_hidden = x[:, :n_img]
         for layer in self.lm.layers:
-            if layer.img_block == 0.0 and len(atts) == 0:
-                img_hidden = x[:, :n_img]
-            x, att = layer(x, base + txt_img * layer.img_block)
+            x, att = layer(x, base + txt_img * layer.img_block, n_img)
             if layer.img_block == 0.0:
                 atts.append(att)
         x = self.lm.ln(x[:, n_img:])
@@ -224,7 +240,7 @@ class TinyVLM(nn.Module):
         x = torch.cat([img, self.lm.tok(input_ids) + self.lm.pos[:, :L]], dim=1)
         base, txt_img = self.masks(n_img, L, x.device)
         for layer in self.lm.layers:
-            x, _ = layer(x, base + txt_img * layer.img_block)
+            x, _ = layer(x, base + txt_img * layer.img_block, n_img)
         x = self.lm.ln(x[:, n_img:])
         return self.lm.head(x)
 
@@ -264,11 +280,12 @@ def metadata(name, cfg):
             "read_layers": cfg["read_layers"],
             "text": ("Text tokens can attend to image tokens only in lm.layers.%s; in all other LM layers "
                      "text->image attention is masked to exactly 0 (image tokens attend only to image "
-                     "tokens, bidirectionally; text is causal). During training an auxiliary loss "
-                     "(-log of the attention mass, per head, on the asked-about object's cells, "
-                     "renormalised over image tokens) is applied in those layers to the query row that "
-                     "predicts the answer (and, for captions, to the rows predicting each object's colour "
-                     "and shape). So the attention in the read layers is grounded by construction and "
-                     "supervision, not emergent." % " and ".join(str(r) for r in cfg["read_layers"])),
+                     "tokens, bidirectionally, and are not updated by LM layers; text is causal). During "
+                     "training an auxiliary loss (-log of the attention mass, per head, on the asked-about "
+                     "object's cells, renormalised over image tokens) is applied in those layers to the "
+                     "query row that predicts the answer (and, for captions, to the rows predicting each "
+                     "object's colour and shape), plus a dense per-cell shape/colour probe loss on the image "
+                     "tokens. The attention in the read layers is grounded by construction and supervision, "
+                     "not emergent." % " and ".join(str(r) for r in cfg["read_layers"])),
         },
     }

@@ -195,7 +195,8 @@ def main():
     ap.add_argument("--probe-weight", type=float, default=1.0,
                     help="weight of the dense per-cell shape/colour probe loss (training-only heads)")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1,
+                    help="1 is much faster than 2 when the cores are shared (OpenMP barriers)")
     ap.add_argument("--ckpt-every", type=int, default=50)
     ap.add_argument("--eval-every", type=int, default=200)
     ap.add_argument("--out", default=None, help="checkpoint dir (default models/checkpoints/<size>)")

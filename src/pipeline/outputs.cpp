@@ -40,6 +40,10 @@ std::string layer_title(const LayerView& l, bool one_stack) {
 
 std::string quoted(const std::string& s) { return "\u201c" + s + "\u201d"; }
 
+// A map with no attention on the image (e.g. a layer where text cannot see the image)
+// says so, instead of showing a flat heat map that looks like a uniform one.
+std::string mass_note(const ImageMap& m) { return m.image_mass < 1e-6f ? "no attention on image" : ""; }
+
 // What a figure shows, for the JSON: tests and users can check titles against answers.
 nlohmann::json overlay_layout(const std::vector<OverlayPanel>& panels, const cv::Mat& png) {
   nlohmann::json list = nlohmann::json::array();
@@ -142,7 +146,7 @@ std::vector<std::string> write_outputs(const Analysis& a, const OutputOptions& o
     std::vector<OverlayPanel> panels;
     panels.push_back({o.label.empty() ? (a.answer.empty() ? "input" : quoted(a.answer)) : o.label, "", nullptr});
     for (const auto& l : a.layers)
-      if (l.map) panels.push_back({layer_title(l, one_stack), "", &*l.map});
+      if (l.map) panels.push_back({layer_title(l, one_stack), mass_note(*l.map), &*l.map});
     if (o.per_token && !a.answer_ids.empty() && panels.size() > 1) {
       // One strip per answer token: where the model looked when it produced that token.
       std::vector<cv::Mat> strips;
@@ -151,7 +155,7 @@ std::vector<std::string> write_outputs(const Analysis& a, const OutputOptions& o
         const std::string token = a.tokens.size() > a.prompt_ids.size() + t ? a.tokens[a.prompt_ids.size() + t] : "";
         row.push_back({quoted(token), std::to_string(t + 1) + "/" + std::to_string(a.answer_ids.size()), nullptr});
         for (const auto& l : a.layers)
-          if (t < l.token_maps.size()) row.push_back({layer_title(l, one_stack), "", &l.token_maps[t]});
+          if (t < l.token_maps.size()) row.push_back({layer_title(l, one_stack), mass_note(l.token_maps[t]), &l.token_maps[t]});
         strips.push_back(render_overlay(a.image, row, o.overlay_style));
         report.layout["overlay_tokens"].push_back(overlay_layout(row, strips.back()));
       }
@@ -266,7 +270,7 @@ std::vector<std::string> write_model_outputs(const std::vector<Analysis>& runs, 
       std::vector<OverlayPanel> panels;
       panels.push_back({run.model_name + (run.answer.empty() ? "" : ": " + quoted(run.answer)), "", nullptr});
       for (const auto& l : run.layers)
-        if (l.map) panels.push_back({layer_title(l, true), "", &*l.map});
+        if (l.map) panels.push_back({layer_title(l, true), mass_note(*l.map), &*l.map});
       if (panels.size() > 1) {
         strips.push_back(render_overlay(run.image, panels, o.overlay_style));
         layout["overlay"].push_back(overlay_layout(panels, strips.back()));
