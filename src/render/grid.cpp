@@ -137,7 +137,7 @@ cv::Mat render_grid(const std::vector<GridRow>& rows, const GridStyle& style) {
   const int row_label = kLabel + 10;
   const int left = 12, top = 12;
   const int grid_w = cols * cell_w + 16;
-  const int colorbar_w = 110;
+  const int colorbar_w = 150;
   const int legend_h = 34;
   const int width = left + grid_w + colorbar_w;
   const int height = top + static_cast<int>(rows.size()) * (cell_h + row_label + 14) + legend_h + 8;
