@@ -8,9 +8,9 @@
 //       process (the driver does), so each peak is that mode's alone.
 //   bench_capture pipeline MODEL IMAGE... [--layers SPEC] [--threads T] [--out DIR] [--rounds R]
 //       per-image time of attnviz's pipeline (analyze_image + write_outputs, the CLI's
-//       defaults: overlay PNG + JSON) against the floor: the same forward passes bare
-//       (greedy generation + one forward over prompt and answer) plus encoding the same
-//       overlay PNG. Interleaved per image.
+//       defaults: overlay PNG + JSON) against the floor: the forward passes the answer
+//       needs, bare (greedy generation, plus one over prompt + answer when it ended
+//       without EOS), plus encoding the same overlay PNG. Interleaved per image.
 //
 // --image HxW: the model's input size (default: the metadata's preprocess size);
 // --text N: N text tokens instead of the metadata's default prompt.
@@ -163,9 +163,7 @@ __attribute__((noinline)) void measured_bare(const Model& m, const ModelInputs& 
 __attribute__((noinline)) void measured_tapped(const Model& m, const ModelInputs& in, const CaptureRequest& r) {
   m.run(in, r);
 }
-__attribute__((noinline)) void measured_zero_taps(const Model& m, const ModelInputs& in, const CaptureRequest& r) {
-  m.run(in, r);
-}
+__attribute__((noinline)) void measured_zero_taps(const Model& m, const ModelInputs& in) { m.run(in, CaptureRequest{}); }
 
 int overhead(const Args& args) {
   Model model = Model::load(args.positional[0], {"cpu", args.threads});
@@ -185,9 +183,9 @@ int overhead(const Args& args) {
     if (i % 2 == 0) {
       bare.push_back(time_it([&] { measured_bare(model, in); }));
       tapped.push_back(time_it([&] { measured_tapped(model, in, request); }));
-      zero.push_back(time_it([&] { measured_zero_taps(model, in, none); }));
+      zero.push_back(time_it([&] { measured_zero_taps(model, in); }));
     } else {
-      zero.push_back(time_it([&] { measured_zero_taps(model, in, none); }));
+      zero.push_back(time_it([&] { measured_zero_taps(model, in); }));
       tapped.push_back(time_it([&] { measured_tapped(model, in, request); }));
       bare.push_back(time_it([&] { measured_bare(model, in); }));
     }
@@ -275,14 +273,16 @@ int pipeline(const Args& args) {
       in.input_ids = a.prompt_ids;
       in.budget = a.budget;
       const double t_floor = time_it([&] {
+        bool ended = false;  // the pass that produced EOS had prompt + answer as input
         if (tok && !in.input_ids.empty() && meta->output == "logits") {
           auto answer = model.generate(in, meta->max_new_tokens, tok->eos());
+          ended = static_cast<int>(answer.size()) < meta->max_new_tokens;
           in.input_ids.insert(in.input_ids.end(), answer.begin(), answer.end());
         }
-        model.forward_only(in);
+        if (!ended) model.forward_only(in);
         encode_png(overlay, "floor.png");
       });
-      forwards = 1 + a.answer_ids.size() + 1;
+      forwards = a.answer_ids.size() + 1;
       if (round == 0 && i == 0) continue;  // the first image pays for executor warm-up
       full.push_back(t_full);
       floor.push_back(t_floor);

@@ -6,8 +6,9 @@
 The same work as `attnviz run MODEL.pt IMAGE... --layers ...` with its defaults (overlay PNG
 + JSON per image), done the way a Python user does it: the EAGER tinyvlm module
 (models/tinyvlm.py) with the weights of the TorchScript archive (torch.jit.load(...).state_dict()),
-forward hooks on the chosen `lm.layers.N.attn` modules, greedy generation of the answer,
-one more forward over prompt + answer with the hooks recording, heads averaged, the answer's
+forward hooks on the chosen `lm.layers.N.attn` modules recording during greedy generation
+(the pass that ends the answer has prompt + answer as input, so, like attnviz, no extra
+pass is needed unless max_new_tokens runs out), heads averaged, the answer's
 query rows over the image tokens, and cv2 for the overlay: each map upsampled (bilinear),
 normalised by its maximum, viridis, blended 50/50 onto the image shown at >= 256 px, one
 panel per layer beside the input, titled, written with cv2.imwrite; a JSON with the maps.
@@ -149,22 +150,27 @@ def main():
         x = preprocess(bgr, meta)
         ids = list(prompt_ids)
         answer = []
+        # The hooks record every pass; the one to keep has prompt + answer as its input:
+        # the pass that produced EOS, or one more when max_new_tokens ran out (as attnviz).
+        recording[0] = True
+        ended = False
         for _ in range(max_new):
             logits = model(x, torch.tensor([ids]), budget)
             nxt = int(logits[0, -1].argmax())
             if nxt == tinyvlm.EOS:
+                ended = True
                 break
             answer.append(nxt)
             ids.append(nxt)
+        if not ended:
+            model(x, torch.tensor([ids]), budget)
+        recording[0] = False
         if a.check:
             ref = scripted(x, torch.tensor([ids]), budget)
             diff = float((ref - model(x, torch.tensor([ids]), budget)).abs().max())
             print("check: eager vs TorchScript max |logit difference| %.3g" % diff, file=sys.stderr)
             if diff > 1e-3:
                 sys.exit("python_way: the eager model does not match the archive")
-        recording[0] = True
-        model(x, torch.tensor([ids]), budget)
-        recording[0] = False
         rows = [n_img + len(prompt_ids) - 1 + j for j in range(len(answer))] or [n_img + len(ids) - 1]
         maps, doc_layers = [], []
         for l in layers:

@@ -250,14 +250,19 @@ def scaling(a, env, results):
             r = spawn([a.attnviz, "run", a.model, "--layers", a.layers, "--out", out] + extra + images,
                       os.path.join(a.work, "scaling.log"), env)
             rows.append({"config": label, "rep": rep, "images_per_s": len(images) / r["wall"],
+                         "cpu_per_image": r["cpu"] / len(images), "cores_used": r["cpu"] / r["wall"],
                          "load": (l0 + load()) / 2})
-            log("scaling %s: %.1f images/s" % (label, rows[-1]["images_per_s"]))
-    summary = {}
+            log("scaling %s: %.1f images/s, %.1f ms CPU/image, %.2f cores used" % (
+                label, rows[-1]["images_per_s"], 1000 * rows[-1]["cpu_per_image"], rows[-1]["cores_used"]))
+    summary, cpu, cores = {}, {}, {}
     for label, _ in configs:
         summary[label] = med([r["images_per_s"] for r in rows if r["config"] == label])
+        cpu[label] = med([r["cpu_per_image"] for r in rows if r["config"] == label])
+        cores[label] = med([r["cores_used"] for r in rows if r["config"] == label])
     pairs = [r2["images_per_s"] / r1["images_per_s"] for r1 in rows for r2 in rows
              if r1["rep"] == r2["rep"] and r1["config"] == "--jobs 1 --threads 1" and r2["config"] == "--jobs 2 --threads 1"]
-    results["scaling"] = {"runs": rows, "median_images_per_s": summary, "jobs2_over_jobs1": med(pairs),
+    results["scaling"] = {"runs": rows, "median_images_per_s": summary, "median_cpu_per_image": cpu,
+                          "median_cores_used": cores, "jobs2_over_jobs1": med(pairs),
                           "load": med([r["load"] for r in rows])}
 
 
@@ -333,7 +338,13 @@ def markdown(results, a):
             "%.1f/s" % m["--jobs 1 --threads 1"], "%.2fx" % s["jobs2_over_jobs1"], ">= 1.8x",
             s["jobs2_over_jobs1"] >= 1.8, s["load"])
         L.append("")
-        L.append("Defaults: %.1f images/s." % m["defaults"])
+        L.append("Scaling, %d images per run (images/s, CPU per image, cores the process got):" % a.images)
+        L.append("")
+        L.append("| run | images/s | CPU per image | cores used |")
+        L.append("| --- | --- | --- | --- |")
+        for label in m:
+            L.append("| %s | %.1f | %.1f ms | %.2f |" % (label, m[label], 1000 * s["median_cpu_per_image"][label],
+                                                      s["median_cores_used"][label]))
     elif s:
         row("--jobs 2 vs --jobs 1", "", "", "", ">= 1.8x", False, "n/a: " + s["note"])
     if results.get("memory"):

@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # Installs the Debian packages attnviz needs (only the missing ones) and builds it.
 # Idempotent and non-interactive: safe to run on every invocation, in CI too.
+# For other kinds of build (scripts/sanitize.sh, scripts/fuzz_smoke.sh):
+#   ATTNVIZ_BUILD_DIR, ATTNVIZ_BUILD_TYPE   where and how (default build/, Release)
+#   ATTNVIZ_EXTRA_PACKAGES                  more Debian packages, space-separated
+#   ATTNVIZ_CMAKE_ARGS                      more CMake arguments, space-separated
+#   ATTNVIZ_BUILD_TARGETS                   targets to build (default: all)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 
 packages=(
   build-essential cmake pkg-config
   libtorch-dev libopenblas0-pthread
-  libopencv-dev libopencv-contrib-dev fonts-dejavu-core
+  libopencv-dev libopencv-contrib-dev fonts-dejavu-core libpng-dev libjpeg-dev zlib1g-dev
   libcli11-dev nlohmann-json3-dev libspdlog-dev libgtest-dev libbenchmark-dev
   python3-torch python3-torchvision python3-numpy python3-opencv
 )
+read -r -a extra <<< "${ATTNVIZ_EXTRA_PACKAGES:-}"
+packages+=("${extra[@]}")
 
 missing=()
 for p in "${packages[@]}"; do
@@ -25,5 +32,11 @@ if ((${#missing[@]})); then
 fi
 
 build_dir=${ATTNVIZ_BUILD_DIR:-"$here/build"}
-cmake -S "$here" -B "$build_dir" -DCMAKE_BUILD_TYPE=${ATTNVIZ_BUILD_TYPE:-Release} >/dev/null
-cmake --build "$build_dir" -j2
+read -r -a cmake_args <<< "${ATTNVIZ_CMAKE_ARGS:-}"
+read -r -a targets <<< "${ATTNVIZ_BUILD_TARGETS:-}"
+cmake -S "$here" -B "$build_dir" -DCMAKE_BUILD_TYPE=${ATTNVIZ_BUILD_TYPE:-Release} "${cmake_args[@]}" >/dev/null
+if ((${#targets[@]})); then
+  cmake --build "$build_dir" -j2 --target "${targets[@]}"
+else
+  cmake --build "$build_dir" -j2
+fi

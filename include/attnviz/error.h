@@ -8,8 +8,8 @@ namespace attnviz {
 
 enum class ExitCode : int {
   ok = 0,
-  input = 1,   // an image, prompt or other per-item input was bad
-  usage = 2,   // command-line arguments were bad
+  input = 1,   // an image or other per-item input was bad
+  usage = 2,   // command-line arguments were bad (also a --prompt word not in the vocabulary)
   model = 3,   // the model file could not be loaded or run
   output = 4,  // an output could not be written
   interrupted = 130,  // SIGINT/SIGTERM (128 + SIGINT)

@@ -84,6 +84,13 @@ class Model {
   // Greedy decoding with the bare forward; returns the new tokens (without EOS).
   std::vector<int64_t> generate(const ModelInputs& prompt, int max_new_tokens, int64_t eos) const;
 
+  // The same decoding with the taps of `request` in every pass; `capture` receives what
+  // run() returns for the prompt followed by the new tokens: the pass that produced EOS,
+  // or one more pass when max_new_tokens ran out. One forward pass fewer than generate()
+  // and then run(), with the same tokens and the same maps.
+  std::vector<int64_t> generate(const ModelInputs& prompt, int max_new_tokens, int64_t eos,
+                                const CaptureRequest& request, ForwardResult* capture) const;
+
  private:
   struct Impl;
   explicit Model(std::unique_ptr<Impl> impl);

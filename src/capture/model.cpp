@@ -1,6 +1,7 @@
 #include "attnviz/model.h"
 
 #include <dlfcn.h>
+#include <malloc.h>
 #include <sys/stat.h>
 
 #include <cstdlib>
@@ -114,6 +115,10 @@ struct Model::Impl {
 
   std::vector<c10::IValue> arguments(const ModelInputs& in) const;
   std::shared_ptr<torch::jit::GraphFunction> tapped_function(const capture::TapPlan& plan);
+  capture::TapPlan plan_for(const CaptureRequest& request) const;
+  // A tapped function's output as plain data.
+  ForwardResult captured(const c10::IValue& out, const capture::TapPlan& plan) const;
+  int64_t next_token(const c10::IValue& output) const;  // greedy, from the logits
   c10::IValue call(torch::jit::GraphFunction& fn, const ModelInputs& in) const;
 };
 
@@ -192,6 +197,8 @@ Model Model::load(const std::string& path, const ModelOptions& options) {
   struct stat st {};
   if (stat(path.c_str(), &st) != 0) fail_model(path, "no such file");
   if (S_ISDIR(st.st_mode)) fail_model(path, "is a directory, not a TorchScript model");
+  // A FIFO or a device would block or never end inside torch::jit::load.
+  if (!S_ISREG(st.st_mode)) fail_model(path, "not a regular file (a device, FIFO or socket), not a TorchScript model");
 
   auto impl = std::make_unique<Impl>();
   impl->path = path;
@@ -205,6 +212,16 @@ Model Model::load(const std::string& path, const ModelOptions& options) {
   int threads = options.threads > 0 ? options.threads
                                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(threads);
+#ifdef __GLIBC__
+  // Activations of a few MB come from glibc's heap, whose top is given back to the system
+  // whenever more than twice the largest such block is free, and faulted in again by the
+  // next layer. Captured maps, kept to the end of the call, change where that top is: in
+  // about half of the processes a tapped forward at 512 tokens then took 1.45x the bare
+  // one instead of 1.03x (bench/README.md). Keeping 64 MiB of padding at the top (grown
+  // into, kept when trimming) removed that, and did not raise the peak RSS measured.
+  static std::once_flag malloc_tuned;
+  std::call_once(malloc_tuned, [] { mallopt(M_TOP_PAD, 64 << 20); });
+#endif
   // libtorch leaves OpenBLAS's own thread pool at every core, so --threads 1 still ran
   // large matmuls on two threads (and two jobs on four). Set it too when OpenBLAS is the
   // BLAS in use.
@@ -310,18 +327,25 @@ std::string Model::default_stack() const {
   return impl_->sites.back().stack;
 }
 
-ForwardResult Model::run(const ModelInputs& inputs, const CaptureRequest& request) const {
-  c10::InferenceMode inference;
+capture::TapPlan Model::Impl::plan_for(const CaptureRequest& request) const {
   capture::TapPlan plan;
   plan.sites = request.sites;
   plan.fusion = request.fusion;
   plan.per_head = request.per_head;
   for (int s : plan.sites)
-    if (s < 0 || s >= static_cast<int>(impl_->sites.size()))
+    if (s < 0 || s >= static_cast<int>(sites.size()))
       throw std::out_of_range("site index out of range");
-  auto fn = impl_->tapped_function(plan);
-  auto out = impl_->call(*fn, inputs);
+  return plan;
+}
 
+ForwardResult Model::run(const ModelInputs& inputs, const CaptureRequest& request) const {
+  c10::InferenceMode inference;
+  const capture::TapPlan plan = impl_->plan_for(request);
+  auto fn = impl_->tapped_function(plan);
+  return impl_->captured(impl_->call(*fn, inputs), plan);
+}
+
+ForwardResult Model::Impl::captured(const c10::IValue& out, const capture::TapPlan& plan) const {
   ForwardResult result;
   const auto& elements = out.toTupleRef().elements();
   fill_output(result, elements[0]);
@@ -329,7 +353,7 @@ ForwardResult Model::run(const ModelInputs& inputs, const CaptureRequest& reques
   size_t pos = 0;
   for (int s : plan.sites) {
     // Per producer: shape, fused, then (after all producers) the unfused copies.
-    const int n = impl_->producers_per_site[s];
+    const int n = producers_per_site[s];
     int ran = -1;
     std::vector<at::Tensor> shapes, fused, unfused;
     for (int k = 0; k < n; ++k) {
@@ -340,8 +364,8 @@ ForwardResult Model::run(const ModelInputs& inputs, const CaptureRequest& reques
       for (int k = 0; k < n; ++k) unfused.push_back(taps.at(pos++).toTensor());
     for (int k = 0; k < n && ran < 0; ++k)
       if (shapes[k].numel() == 3) ran = k;
-    const auto& site = impl_->sites[s];
-    if (ran < 0) fail_model(impl_->path, "attention site " + site.name + " did not run");
+    const auto& site = sites[s];
+    if (ran < 0) fail_model(path, "attention site " + site.name + " did not run");
     AttentionMap map;
     map.stack = site.stack;
     map.index = site.index;
@@ -388,6 +412,15 @@ std::vector<std::array<int, 3>> Model::probe_shapes(const ModelInputs& inputs) c
   return shapes;
 }
 
+int64_t Model::Impl::next_token(const c10::IValue& output) const {
+  at::Tensor logits = first_tensor(output);
+  if (!logits.defined() || logits.dim() < 2)
+    fail_model(path, "forward() does not return logits [1, L, V]; cannot generate");
+  auto last = logits.dim() == 3 ? logits[0][-1] : logits[-1];
+  if (!torch::isfinite(last).all().item<bool>()) fail_model(path, "forward() returned NaN or Inf logits");
+  return last.argmax().item<int64_t>();
+}
+
 std::vector<int64_t> Model::generate(const ModelInputs& prompt, int max_new_tokens,
                                      int64_t eos) const {
   c10::InferenceMode inference;
@@ -396,17 +429,41 @@ std::vector<int64_t> Model::generate(const ModelInputs& prompt, int max_new_toke
   auto& forward = torch::jit::toGraphFunction(impl_->module.get_method("forward").function());
   for (int step = 0; step < max_new_tokens; ++step) {
     throw_if_interrupted();
-    at::Tensor logits = first_tensor(impl_->call(forward, in));
-    if (!logits.defined() || logits.dim() < 2)
-      fail_model(impl_->path, "forward() does not return logits [1, L, V]; cannot generate");
-    auto last = logits.dim() == 3 ? logits[0][-1] : logits[-1];
-    if (!torch::isfinite(last).all().item<bool>())
-      fail_model(impl_->path, "forward() returned NaN or Inf logits");
-    int64_t next = last.argmax().item<int64_t>();
+    int64_t next = impl_->next_token(impl_->call(forward, in));
     if (next == eos) break;
     generated.push_back(next);
     in.input_ids.push_back(next);
   }
+  return generated;
+}
+
+std::vector<int64_t> Model::generate(const ModelInputs& prompt, int max_new_tokens, int64_t eos,
+                                     const CaptureRequest& request, ForwardResult* capture) const {
+  c10::InferenceMode inference;
+  const capture::TapPlan plan = impl_->plan_for(request);
+  auto fn = impl_->tapped_function(plan);
+  ModelInputs in = prompt;
+  std::vector<int64_t> generated;
+  c10::IValue out;
+  bool ended = false;  // the last pass's input is the prompt and every generated token
+  for (int step = 0; step < max_new_tokens && !ended; ++step) {
+    throw_if_interrupted();
+    out = c10::IValue();  // the previous pass's taps go before the next pass runs
+    out = impl_->call(*fn, in);
+    int64_t next = impl_->next_token(out.toTupleRef().elements()[0]);
+    if (next == eos) {
+      ended = true;
+    } else {
+      generated.push_back(next);
+      in.input_ids.push_back(next);
+    }
+  }
+  if (!ended) {  // no EOS within max_new_tokens: the last token has not been fed yet
+    throw_if_interrupted();
+    out = c10::IValue();
+    out = impl_->call(*fn, in);
+  }
+  *capture = impl_->captured(out, plan);
   return generated;
 }
 

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "attnviz/error.h"
+#include "attnviz/interrupt.h"
 
 namespace attnviz::cli {
 namespace {
@@ -51,9 +52,13 @@ void remove_tree(const std::string& path) {
 StagingArea::StagingArea(const std::string& out_dir)
     : out_dir_(out_dir), root_(join(out_dir, ".attnviz-staging." + std::to_string(::getpid()))) {
   make_dir(root_);
+  set_interrupt_cleanup_dir(root_);  // a second Ctrl-C exits at once: it removes this too
 }
 
-StagingArea::~StagingArea() { remove_tree(root_); }
+StagingArea::~StagingArea() {
+  set_interrupt_cleanup_dir("");
+  remove_tree(root_);
+}
 
 std::string StagingArea::item_dir(size_t index) const {
   const std::string dir = root_ + "/" + std::to_string(index);

@@ -138,6 +138,22 @@ Analysis analyze_loaded_image(const Model& model, const cv::Mat& image, const st
     a.budget_grid = {g[0], g[1]};
   }
 
+  // A head index must exist in every selected layer (the number of heads does not depend
+  // on the sequence, so this is checked once, before the first tapped pass).
+  bool heads_checked = o.fusion.kind != HeadFusion::Kind::head;
+  auto check_heads = [&](const ModelInputs& probe) {
+    if (heads_checked) return;
+    heads_checked = true;
+    auto shapes = model.probe_shapes(probe);
+    for (int s : sites)
+      if (o.fusion.head >= shapes[s][0])
+        fail_usage("--heads " + std::to_string(o.fusion.head) + ": " + model.sites()[s].name + " has " +
+                   std::to_string(shapes[s][0]) + " heads (0-" + std::to_string(shapes[s][0] - 1) + ")");
+  };
+  const CaptureRequest request{sites, o.fusion, o.per_head};
+  ForwardResult generated_capture;
+  bool captured = false;
+
   std::unique_ptr<WordTokenizer> tokenizer;
   if (meta && meta->tokenizer) tokenizer = std::make_unique<WordTokenizer>(*meta->tokenizer);
   if (takes(model, "input_ids")) {
@@ -162,7 +178,15 @@ Analysis analyze_loaded_image(const Model& model, const cv::Mat& image, const st
     const bool can_generate = meta && meta->output == "logits" && tokenizer && tokenizer->eos() >= 0;
     if (o.generate && can_generate) {
       int max_new = o.max_new_tokens ? o.max_new_tokens : meta->max_new_tokens;
-      a.answer_ids = model.generate(in, max_new, tokenizer->eos());
+      if (o.rollout) {
+        a.answer_ids = model.generate(in, max_new, tokenizer->eos());
+      } else {
+        // Captured while generating: the pass that ends the answer is the one to tap,
+        // which saves a forward pass over prompt + answer.
+        check_heads(in);
+        a.answer_ids = model.generate(in, max_new, tokenizer->eos(), request, &generated_capture);
+        captured = true;
+      }
       a.answer = tokenizer->decode(a.answer_ids);
     }
     in.input_ids.insert(in.input_ids.end(), a.answer_ids.begin(), a.answer_ids.end());
@@ -172,20 +196,16 @@ Analysis analyze_loaded_image(const Model& model, const cv::Mat& image, const st
     fail_usage(model.path() + ": forward() takes no text (no input_ids argument)");
   }
 
-  if (o.fusion.kind == HeadFusion::Kind::head) {
-    auto shapes = model.probe_shapes(in);
-    for (int s : sites)
-      if (o.fusion.head >= shapes[s][0])
-        fail_usage("--heads " + std::to_string(o.fusion.head) + ": " + model.sites()[s].name + " has " +
-                   std::to_string(shapes[s][0]) + " heads (0-" + std::to_string(shapes[s][0] - 1) + ")");
-  }
+  check_heads(in);
 
   ForwardResult result;
   if (o.rollout) {
     a.method = "rollout";
     result = run_with_rollout(model, in, sites, o);
+  } else if (captured) {
+    result = std::move(generated_capture);
   } else {
-    result = model.run(in, CaptureRequest{sites, o.fusion, o.per_head});
+    result = model.run(in, request);
   }
 
   const int text_len = static_cast<int>(in.input_ids.size());

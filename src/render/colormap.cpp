@@ -39,14 +39,39 @@ int parse_colormap(const std::string& name) {
   return it->second;
 }
 
+namespace {
+
+// applyColorMap builds its 256-entry table and expands the image to three channels on
+// every call (1.4 M instructions for a 256x256 panel); the table is made once per thread
+// here, by applyColorMap itself on a ramp, so the colours are exactly its colours.
+const cv::Vec3b* colormap_table(int colormap) {
+  thread_local std::map<int, cv::Mat> tables;
+  auto it = tables.find(colormap);
+  if (it == tables.end()) {
+    cv::Mat ramp(256, 1, CV_8U), bgr;
+    for (int i = 0; i < 256; ++i) ramp.at<uchar>(i) = static_cast<uchar>(i);
+    cv::applyColorMap(ramp, bgr, colormap);
+    it = tables.emplace(colormap, bgr).first;
+  }
+  return it->second.ptr<cv::Vec3b>();
+}
+
+}  // namespace
+
 cv::Mat colorize(const cv::Mat& unit, int colormap) {
   cv::Mat u8;
   unit.convertTo(u8, CV_8U, 255.0);
   cv::Mat out;
   if (colormap < 0) {
     cv::cvtColor(u8, out, cv::COLOR_GRAY2BGR);
-  } else {
-    cv::applyColorMap(u8, out, colormap);
+    return out;
+  }
+  const cv::Vec3b* table = colormap_table(colormap);
+  out.create(u8.size(), CV_8UC3);
+  for (int y = 0; y < u8.rows; ++y) {
+    const uchar* in = u8.ptr<uchar>(y);
+    cv::Vec3b* row = out.ptr<cv::Vec3b>(y);
+    for (int x = 0; x < u8.cols; ++x) row[x] = table[in[x]];
   }
   return out;
 }

@@ -36,7 +36,8 @@ cv::Mat blend_map(const cv::Mat& bgr, const ImageMap& map, int colormap, double 
   if (peak > 0) grid /= peak;
   cv::Mat up;
   cv::resize(grid, up, bgr.size(), 0, 0, cv::INTER_LINEAR);
-  cv::min(cv::max(up, 0.0), 1.0, up);
+  // Bilinear values stay within [0, 1], and colorize's conversion to 8 bits saturates
+  // anything outside: no separate clamp.
   cv::Mat heat = colorize(up, colormap);
   cv::Mat out;
   cv::addWeighted(bgr, 1.0 - alpha, heat, alpha, 0.0, out);

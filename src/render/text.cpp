@@ -3,7 +3,9 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <map>
 #include <memory>
+#include <tuple>
 
 #include <opencv2/freetype.hpp>
 #include <opencv2/imgproc.hpp>
@@ -48,9 +50,19 @@ double hershey_scale(int height) { return height / 22.0; }
 }  // namespace
 
 cv::Size text_size(const std::string& text, int height, bool bold) {
+  // FreeType loads and hints every glyph to measure, fit_text and draw_text both measure,
+  // and titles repeat from image to image ("layer 5"): sizes are kept per thread.
+  thread_local std::map<std::tuple<std::string, int, bool>, cv::Size> measured;
+  auto key = std::make_tuple(text, height, bold);
+  auto it = measured.find(key);
+  if (it != measured.end()) return it->second;
   int baseline = 0;
-  if (auto* ft = face(bold)) return ft->getTextSize(text, height, -1, &baseline);
-  return cv::getTextSize(text, cv::FONT_HERSHEY_SIMPLEX, hershey_scale(height), bold ? 2 : 1, &baseline);
+  cv::Size size = face(bold) ? face(bold)->getTextSize(text, height, -1, &baseline)
+                             : cv::getTextSize(text, cv::FONT_HERSHEY_SIMPLEX, hershey_scale(height), bold ? 2 : 1,
+                                               &baseline);
+  if (measured.size() > 4096) measured.clear();
+  measured.emplace(std::move(key), size);
+  return size;
 }
 
 void draw_text(cv::Mat& img, const std::string& text, cv::Point at, int height, const cv::Scalar& color,

@@ -32,7 +32,12 @@ std::string error_text(double v) {
 // A value as it appears in a drift line, cut short so that one line stays one line.
 std::string shown(const json& j) {
   std::string s = j.dump();
-  return s.size() > 60 ? s.substr(0, 57) + "..." : s;
+  if (s.size() <= 60) return s;
+  // Not inside a UTF-8 sequence: the line goes into JSON reports too, whose dump() throws
+  // on a broken one (found by fuzz_snapshot_diff).
+  size_t cut = 57;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  return s.substr(0, cut) + "...";
 }
 
 // "layers[2].map" -> "layers[*].map": ignore patterns name fields, not positions.
@@ -329,7 +334,19 @@ std::string Drift::str() const {
   std::string s = file;
   if (!field.empty()) s += ": " + field;
   if (!layer.empty()) s += " [layer " + layer + "]";
-  return s + ": " + problem;
+  s += ": " + problem;
+  // Field names are JSON keys, file names come from the directory: either may hold a
+  // newline or a terminal escape. One line, always.
+  std::string line;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u == '\n') line += "\\n";
+    else if (u == '\r') line += "\\r";
+    else if (u == '\t') line += "\\t";
+    else if (u < 0x20 || u == 0x7f) line += "\\x" + std::string(1, "0123456789abcdef"[u >> 4]) + "0123456789abcdef"[u & 15];
+    else line += c;
+  }
+  return line;
 }
 
 json Drift::to_json() const {

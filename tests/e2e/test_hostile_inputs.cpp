@@ -378,6 +378,18 @@ TEST(HostileCli, BadModelsAreModelErrors) {
   }
 }
 
+TEST(HostileCli, ModelsThatAreFifosOrDevicesAreRefusedWithoutBlocking) {
+  test::TempDir dir("hostile-model-fifo");
+  const std::string image = write_image(dir, "x.png", noise(40, 40, CV_8UC3, 17));
+  const std::string fifo = dir.file("pipe.pt");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0644), 0);
+  const std::string out = dir.file("out");
+  expect_refused(run({"run", fifo, image, "--out", out}), 3, fifo, "not a regular file", out);
+  const Result r = run({"inspect", "/dev/zero"});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_TRUE(test::one_line_naming(r.err, "/dev/zero: not a regular file")) << r.err;
+}
+
 // ---- arguments: exit 2, one line naming the option
 
 TEST(HostileCli, BadArgumentsAreUsageErrors) {
@@ -526,29 +538,44 @@ TEST(HostileCli, SigtermDuringABatchLeavesOnlyCompleteFiles) {
   for (const auto& [stem, n] : per_image) EXPECT_EQ(n, 4) << stem << ": overlay, grid, json and one npy, or nothing";
 }
 
-// A second signal leaves at once; even then no temporary or half-written file remains.
+// A second signal leaves at once, without waiting for the image in progress; even then
+// no temporary, staging directory or half-written file remains.
 TEST(HostileCli, ASecondSignalExitsAtOnceWithoutPartialFiles) {
   test::TempDir dir("hostile-twice");
   std::vector<std::string> args = {"run", good_model()};
-  for (int i = 0; i < 300; ++i)
-    args.push_back(write_image(dir, "img" + std::to_string(i) + ".png", noise(48, 48, CV_8UC3, 600 + i)));
+  // Large images, so that each takes a while (the overlay alone is 1200x1200).
+  for (int i = 0; i < 4; ++i)
+    args.push_back(write_image(dir, "img" + std::to_string(i) + ".png", noise(1200, 1200, CV_8UC3, 600 + i)));
   const std::string out = dir.file("out");
   for (const char* a : {"--view", "overlay,grid", "--format", "png,json", "--out"}) args.push_back(a);
   args.push_back(out);
   test::TempDir io("hostile-twice-io");
   const pid_t pid = start(args, io);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (tree(out).size() < 6 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  kill(pid, SIGINT);
+  auto done = [&] {  // output files of finished images (the staging directory is a dot entry)
+    const auto t = tree(out);
+    return std::count_if(t.begin(), t.end(), [](const std::string& f) { return f[0] != '.'; });
+  };
+  while (done() < 3 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  kill(pid, SIGINT);  // while the second image is being rendered
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));  // two signals at once would merge into one
   kill(pid, SIGINT);
   const Result r = finish(pid, io);
   EXPECT_EQ(r.exit_code, 130) << r.err;
-  for (const auto& f : tree(out)) {
-    EXPECT_EQ(f.find(".tmp."), std::string::npos) << "temporary left behind: " << f;
-    EXPECT_NE(f[0], '.') << "staging left behind: " << f;
-    if (f[0] != '.') expect_complete(out + "/" + f);
+  // Normally the second signal ended the run (nothing printed); if the first one landed
+  // in a write, the run stopped at once by itself, with its one line.
+  if (!r.err.empty()) EXPECT_TRUE(test::one_line_naming(r.err, "interrupted by signal 2")) << r.err;
+  const auto files = tree(out);
+  EXPECT_GE(files.size(), 3u);
+  std::map<std::string, int> per_image;
+  for (const auto& f : files) {
+    ASSERT_EQ(f.find(".tmp."), std::string::npos) << "temporary left behind: " << f;
+    ASSERT_NE(f[0], '.') << "staging left behind: " << f;
+    expect_complete(out + "/" + f);
+    ++per_image[f.substr(0, f.find('.'))];
   }
+  for (const auto& [stem, n] : per_image) EXPECT_EQ(n, 3) << stem << ": overlay, grid and json, or nothing";
 }
 
 // ---- --keep-going: every bad input reported, every good one complete

@@ -30,6 +30,7 @@
 #include "attnviz/metadata.h"
 #include "attnviz/npy.h"
 #include "attnviz/query.h"
+#include "attnviz/snapshot_diff.h"
 #include "attnviz/token_layout.h"
 #include "test_support.h"
 
@@ -571,6 +572,35 @@ TEST(HostileNpy, ShapesThatOverflowOrDisagreeWithTheDataAreInputErrors) {
       EXPECT_EQ(e.code(), ExitCode::input);
       EXPECT_EQ(std::string(e.what()).rfind("bad.npy: ", 0), 0u) << e.what();
     }
+  }
+}
+
+TEST(HostileSnapshots, DriftLinesStayOneLineWhateverTheKeys) {
+  // Found by fuzz_snapshot_diff: a JSON key with a newline made a drift two lines.
+  const nlohmann::json expected = nlohmann::json::parse(R"({"a\nb": 1, "c\u001b[2J": "x", "layers": [{"n\r": 0.5}]})");
+  const nlohmann::json actual = nlohmann::json::parse(R"({"a\nb": 2, "layers": [{"n\r": 0.7}], "new\nkey": null})");
+  const DiffReport report = diff_json(expected, actual, "s.json", DiffOptions{});
+  ASSERT_EQ(report.drifts.size(), 4u);
+  for (const auto& d : report.drifts) {
+    const std::string line = d.str();
+    EXPECT_EQ(line.find_first_of("\n\r\x1b"), std::string::npos) << line;
+  }
+  EXPECT_EQ(report.drifts[0].str().rfind("s.json: a\\nb: ", 0), 0u) << report.drifts[0].str();
+  EXPECT_TRUE(diff_json(expected, expected, "s.json", DiffOptions{}).ok());
+}
+
+TEST(HostileSnapshots, LongValuesAreCutBetweenCharactersNotInsideThem) {
+  // Found by fuzz_snapshot_diff: a value shortened inside a UTF-8 sequence made the JSON
+  // report throw when dumped. Every cut position of a run of two-byte characters:
+  for (int pad = 0; pad < 4; ++pad) {
+    const nlohmann::json expected = {{"v", std::string(static_cast<size_t>(pad), 'x') + std::string(40, '\0') }};
+    std::string cyrillic;
+    for (int i = 0; i < 40; ++i) cyrillic += "\xd0\x96";
+    const nlohmann::json actual = {{"v", std::string(static_cast<size_t>(pad), 'x') + cyrillic}};
+    const DiffOptions options;
+    const DiffReport report = diff_json(expected, actual, "s.json", options);
+    ASSERT_EQ(report.drifts.size(), 1u);
+    EXPECT_NO_THROW((void)report.to_json(options).dump()) << report.drifts[0].str();
   }
 }
 
