@@ -23,14 +23,16 @@
 #include "attnviz/site_names.h"
 #include "graph_taps.h"
 
-// libtorch's intra-op threads are libgomp's, and libgomp reads OMP_WAIT_POLICY once, in its
-// initialiser, before main(). Its default keeps idle workers spinning after every parallel
-// region; on a machine whose other cores are busy they take the core the main thread
-// needs: one bundled-model image at --threads 2 took 3.3 s instead of 0.85 s
-// (bench/README.md). Nothing in attnviz runs early enough to setenv() before that (and
-// libc resets the environment after .preinit_array), so the executable answers libgomp's
-// getenv() itself: the environment's value as ever, and PASSIVE (sleep when idle) when
-// OMP_WAIT_POLICY is unset. Calls from other libraries get exactly libc's answer.
+// Idle worker threads that spin instead of sleeping take the core the main thread needs on
+// a machine whose other cores are busy. libtorch's intra-op threads are libgomp's, which
+// spin up to ~3 ms after every parallel region: one bundled-model image at --threads 2
+// took 3.3 s instead of 0.85 s. OpenBLAS's own workers yield-spin ~0.1 s after every
+// threaded matmul: a million sched_yield calls, 1.1 s of system time, for 40 images
+// (bench/README.md). Both libraries read their setting once, in their initialisers, before
+// main() (and libc resets the environment after .preinit_array), so the executable answers
+// their getenv() itself: the environment's value as ever, and when it is unset, sleep
+// when idle (OMP_WAIT_POLICY=PASSIVE, OPENBLAS_THREAD_TIMEOUT=4, OpenBLAS's minimum).
+// Calls from other libraries get exactly libc's answer.
 extern "C" char** environ;
 extern "C" char* getenv(const char* name) noexcept {
   const size_t n = std::strlen(name);
@@ -38,6 +40,7 @@ extern "C" char* getenv(const char* name) noexcept {
     for (char** e = environ; *e; ++e)
       if (std::strncmp(*e, name, n) == 0 && (*e)[n] == '=') return *e + n + 1;
   if (std::strcmp(name, "OMP_WAIT_POLICY") == 0) return const_cast<char*>("PASSIVE");
+  if (std::strcmp(name, "OPENBLAS_THREAD_TIMEOUT") == 0) return const_cast<char*>("4");
   return nullptr;
 }
 

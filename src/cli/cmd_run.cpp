@@ -1,4 +1,6 @@
 // attnviz run MODEL... IMAGE... : capture attention and write overlay/grid/JSON/npy.
+#include <sys/stat.h>
+
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -84,6 +86,9 @@ bool looks_like_model(const std::string& path) {
     return path.size() >= e.size() && path.compare(path.size() - e.size(), e.size(), e) == 0;
   };
   if (ends(".pt") || ends(".pth") || ends(".ptl") || ends(".torchscript")) return true;
+  // Only regular files are sniffed: opening a FIFO or device would block or consume it.
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
   std::ifstream in(path, std::ios::binary);
   char magic[4] = {};
   return in.read(magic, 4) && magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4;

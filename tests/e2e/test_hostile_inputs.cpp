@@ -269,14 +269,16 @@ TEST(HostileCli, DevicesAndFifosAreRefusedWithoutBlocking) {
   test::TempDir dir("hostile-special");
   const std::string good = write_image(dir, "good.png", noise(40, 40, CV_8UC3, 4));
   ASSERT_EQ(mkfifo(dir.file("pipe.png").c_str(), 0644), 0);
-  // After a good image (the first operand after the model is sniffed for a model).
   for (const std::string special : {std::string("/dev/zero"), dir.file("pipe.png")}) {
     SCOPED_TRACE(special);
     const std::string out = dir.file("out");
+    // Alone: also the first operand after the model, which is sniffed for being a model.
+    expect_refused(run({"run", good_model(), special, "--out", out}), 1, special, "not a regular file", out);
+    // After a good image, with --keep-going: the good one is whole.
     const Result r = run({"run", good_model(), good, special, "--keep-going", "--out", out});
     EXPECT_EQ(r.exit_code, 1) << r.err;
     EXPECT_NE(r.err.find("attnviz: error: " + special + ": not a regular file"), std::string::npos) << r.err;
-    EXPECT_EQ(tree(out), (std::vector<std::string>{"good.json", "good.overlay.png"}));  // the good one is whole
+    EXPECT_EQ(tree(out), (std::vector<std::string>{"good.json", "good.overlay.png"}));
     remove_tree(out);
   }
 }
