@@ -3,16 +3,13 @@
 
 #include <opencv2/core.hpp>
 
+#include "noise_image.h"
+
 #include "attnviz/image.h"
 
 namespace {
 
-cv::Mat random_bgr(int h, int w) {
-  cv::Mat img(h, w, CV_8UC3);
-  cv::RNG rng(3);
-  rng.fill(img, cv::RNG::UNIFORM, 0, 255);
-  return img;
-}
+cv::Mat random_bgr(int h, int w) { return attnviz::test::noise(h, w, CV_8UC3, 3); }
 
 // The bundled model: 64x64 scenes fed at 64x64 (no resize).
 void BM_Preprocess64(benchmark::State& state) {

@@ -5,17 +5,14 @@
 
 #include <opencv2/core.hpp>
 
+#include "noise_image.h"
+
 #include "attnviz/query.h"
 #include "attnviz/render.h"
 
 namespace {
 
-cv::Mat random_bgr(int h, int w) {
-  cv::Mat img(h, w, CV_8UC3);
-  cv::RNG rng(3);
-  rng.fill(img, cv::RNG::UNIFORM, 0, 255);
-  return img;
-}
+cv::Mat random_bgr(int h, int w) { return attnviz::test::noise(h, w, CV_8UC3, 3); }
 
 attnviz::ImageMap random_image_map(int gh, int gw) {
   attnviz::ImageMap m;

@@ -91,6 +91,15 @@ def make_bench_model(path, extra=()):
 
 
 # ----------------------------------------------------------------------------- sections
+def interleaved(rep, cmds, tail, log_suffix, a, env):
+    """Runs each named command (+ tail(name)) once, in the given order on even reps and
+    reversed on odd ones, so that neither side always runs first; returns spawn() per name."""
+    order = list(cmds.items())
+    if rep % 2:
+        order.reverse()
+    return {name: spawn(cmd + tail(name), os.path.join(a.work, name + log_suffix), env) for name, cmd in order}
+
+
 def python_vs_attnviz(a, env, results):
     """100-image batch and cold single image: attnviz run vs python_way.py, interleaved."""
     images = a.image_paths
@@ -105,15 +114,11 @@ def python_vs_attnviz(a, env, results):
     rows = []
     for threads_label, av_extra, py_extra in [("defaults", [], []), ("1 thread each", ["--threads", "1"],
                                                                      ["--threads", "1"])]:
+        cmds = {"attnviz": attnviz_cmd + av_extra, "python": python_cmd + py_extra}
         batch = {"attnviz": [], "python": [], "ratio": [], "load": []}
         for rep in range(a.reps):
             l0 = load()
-            order = [("attnviz", attnviz_cmd + av_extra), ("python", python_cmd + py_extra)]
-            if rep % 2:
-                order.reverse()
-            t = {}
-            for name, cmd in order:
-                t[name] = spawn(cmd + images + ["--out", "%s/%s" % (out, name)], os.path.join(a.work, name + "_batch.log"), env)
+            t = interleaved(rep, cmds, lambda name: images + ["--out", "%s/%s" % (out, name)], "_batch.log", a, env)
             batch["attnviz"].append(t["attnviz"]["wall"] / len(images))
             batch["python"].append(t["python"]["wall"] / len(images))
             batch["ratio"].append(t["python"]["wall"] / t["attnviz"]["wall"])
@@ -124,13 +129,8 @@ def python_vs_attnviz(a, env, results):
                 "load": []}
         for rep in range(a.cold_reps):
             l0 = load()
-            order = [("attnviz", attnviz_cmd + av_extra), ("python", python_cmd + py_extra)]
-            if rep % 2:
-                order.reverse()
-            t = {}
-            for name, cmd in order:
-                t[name] = spawn(cmd + [images[rep % len(images)], "--out", "%s/cold_%s" % (out, name)],
-                                os.path.join(a.work, name + "_cold.log"), env)
+            t = interleaved(rep, cmds, lambda name: [images[rep % len(images)], "--out", "%s/cold_%s" % (out, name)],
+                            "_cold.log", a, env)
             for k in ("attnviz", "python"):
                 cold[k].append(t[k]["wall"])
                 cold[k + "_cpu"].append(t[k]["cpu"])
@@ -164,11 +164,11 @@ def overhead(a, env, results):
     rows = []
     cases = [("bundled model, layers " + a.layers, a.model, ["--layers", a.layers, "--iters", str(a.overhead_iters)])]
     cases.append(("bench model 512 tokens, 4 of 24 layers", a.bench_model,
-                  ["--layers", "1,5,14,23", "--image", "128x256", "--iters", str(max(3, a.overhead_iters // 8)),
-                   "--warmup", "1"]))
+                  ["--layers", "1,5,14,23", "--image", "128x256", "--iters", str(max(5, a.overhead_iters // 3)),
+                   "--warmup", "2"]))
     if not a.quick:
         cases.append(("bench model 2048 tokens, 4 of 24 layers", a.bench_model,
-                      ["--layers", "1,5,14,23", "--iters", "3", "--warmup", "1"]))
+                      ["--layers", "1,5,14,23", "--iters", "4", "--warmup", "1"]))
     for label, model, extra in cases:
         path = os.path.join(a.work, "overhead.log")
         l0 = load()
@@ -187,22 +187,27 @@ def callgrind_overhead(a, env, results):
     if not shutil.which("valgrind"):
         log("callgrind: valgrind not installed, skipped")
         return
-    out = os.path.join(a.work, "callgrind.out")
-    spawn(["/usr/bin/valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, a.bench_capture, "overhead",
-           a.model, "--layers", a.layers, "--iters", "6", "--threads", "1"], os.path.join(a.work, "callgrind.log"), env)
-    text = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", out], capture_output=True,
-                          text=True).stdout
-    cost = {}
-    for name in ("measured_bare", "measured_tapped", "measured_zero_taps"):
-        m = re.search(r"^\s*([\d,]+) \([^)]*\)\s+\S*%s\(" % name, text, re.M)
-        cost[name] = int(m.group(1).replace(",", "")) if m else None
-    if cost["measured_bare"] and cost["measured_tapped"]:
-        results["callgrind_overhead"] = {
-            "model": a.model, "layers": a.layers, "iters": 6,
-            "bare_instructions": cost["measured_bare"], "tapped_instructions": cost["measured_tapped"],
-            "zero_taps_instructions": cost["measured_zero_taps"],
-            "ratio": cost["measured_tapped"] / cost["measured_bare"]}
-        log("callgrind: tapped/bare instructions %.4f" % results["callgrind_overhead"]["ratio"])
+    rows = []
+    cases = [("bundled model, layers " + a.layers, a.model, ["--layers", a.layers, "--iters", "6"], 6),
+             ("bench model 512 tokens, 4 of 24 layers", a.bench_model,
+              ["--layers", "1,5,14,23", "--image", "128x256", "--iters", "2", "--warmup", "1"], 2)]
+    for label, model, extra, iters in cases:
+        out = os.path.join(a.work, "callgrind.out")
+        spawn(["/usr/bin/valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, a.bench_capture, "overhead",
+               model, "--threads", "1"] + extra, os.path.join(a.work, "callgrind.log"), env)
+        text = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", out], capture_output=True,
+                              text=True).stdout
+        cost = {}
+        for name in ("measured_bare", "measured_tapped", "measured_zero_taps"):
+            m = re.search(r"^\s*([\d,]+) \([^)]*\)\s+\S*%s\(" % name, text, re.M)
+            cost[name] = int(m.group(1).replace(",", "")) if m else None
+        if cost["measured_bare"] and cost["measured_tapped"]:
+            rows.append({"label": label, "iters": iters, "bare_instructions": cost["measured_bare"],
+                         "tapped_instructions": cost["measured_tapped"],
+                         "zero_taps_instructions": cost["measured_zero_taps"],
+                         "ratio": cost["measured_tapped"] / cost["measured_bare"]})
+            log("callgrind %s: tapped/bare instructions %.4f" % (label, rows[-1]["ratio"]))
+    results["callgrind_overhead"] = rows
 
 
 def memory(a, env, results):
@@ -242,7 +247,8 @@ def scaling(a, env, results):
     rows = []
     configs = [("--jobs 1 --threads 1", ["--jobs", "1", "--threads", "1"]),
                ("--jobs 2 --threads 1", ["--jobs", "2", "--threads", "1"]),
-               ("defaults", [])]
+               ("--jobs 1 --threads %d" % os.cpu_count(), ["--jobs", "1", "--threads", str(os.cpu_count())]),
+               ("defaults (--jobs auto)", [])]
     for rep in range(a.reps):
         for label, extra in (configs if rep % 2 == 0 else configs[::-1]):
             shutil.rmtree(out, ignore_errors=True)
@@ -321,10 +327,11 @@ def markdown(results, a):
         row("capture overhead, %s (seconds)" % r["label"], fmt_ms(r["tapped_median_s"]),
             "bare " + fmt_ms(r["bare_median_s"]), "%.3fx" % r["ratio_of_medians"], "<= 1.03x",
             r["ratio_of_medians"] <= 1.03, r["load"])
-    c = results.get("callgrind_overhead")
-    if c:
-        row("capture overhead, bundled model (instructions, callgrind)", "%.1f M" % (c["tapped_instructions"] / 6e6),
-            "bare %.1f M" % (c["bare_instructions"] / 6e6), "%.4fx" % c["ratio"], "<= 1.03x", c["ratio"] <= 1.03, "n/a")
+    for c in results.get("callgrind_overhead", []):
+        row("capture overhead, %s (instructions, callgrind)" % c["label"],
+            "%.1f M" % (c["tapped_instructions"] / c["iters"] / 1e6),
+            "bare %.1f M" % (c["bare_instructions"] / c["iters"] / 1e6), "%.4fx" % c["ratio"], "<= 1.03x",
+            c["ratio"] <= 1.03, "n/a")
     mem = {r["label"]: r for r in results.get("memory", [])}
     if "bare forward @2048" in mem and "4 of 24 layers @2048" in mem:
         bare, taps = mem["bare forward @2048"], mem["4 of 24 layers @2048"]

@@ -5,21 +5,18 @@
 // crash, or an image over the limit getting through is a finding.
 #include <cmath>
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 
 #include "attnviz/error.h"
 #include "attnviz/image.h"
+#include "fuzz_check.h"
 
 using namespace attnviz;
+using attnviz::fuzz::check;
 
 namespace {
 
 constexpr int64_t kMaxPixels = 1 << 20;  // keeps each run fast; the check is the same
-
-void check(bool ok) {
-  if (!ok) std::abort();
-}
 
 }  // namespace
 

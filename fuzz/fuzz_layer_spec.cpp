@@ -4,7 +4,6 @@
 // line); anything else escaping, or a result outside the documented range, is a finding.
 #include <algorithm>
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 
 #include "attnviz/attention.h"
@@ -12,16 +11,10 @@
 #include "attnviz/layer_spec.h"
 #include "attnviz/query.h"
 #include "attnviz/token_layout.h"
+#include "fuzz_check.h"
 
 using namespace attnviz;
-
-namespace {
-
-void check(bool ok) {
-  if (!ok) std::abort();
-}
-
-}  // namespace
+using attnviz::fuzz::check;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;

@@ -2,23 +2,16 @@
 // it: the token layout of each stack, the tokenizer and the default prompt. A bad
 // document must be a model Error naming the file; anything else escaping is a finding.
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 
 #include "attnviz/error.h"
 #include "attnviz/metadata.h"
 #include "attnviz/token_layout.h"
 #include "attnviz/tokenizer.h"
+#include "fuzz_check.h"
 
 using namespace attnviz;
-
-namespace {
-
-void check(bool ok) {
-  if (!ok) std::abort();
-}
-
-}  // namespace
+using attnviz::fuzz::check;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);

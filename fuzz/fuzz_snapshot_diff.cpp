@@ -2,21 +2,18 @@
 // the first NUL byte. Whatever the documents, diff_json must return a report whose drifts
 // are one line each, and a document compared with itself must not drift.
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "attnviz/snapshot_diff.h"
+#include "fuzz_check.h"
 
 using namespace attnviz;
+using attnviz::fuzz::check;
 using nlohmann::json;
 
 namespace {
-
-void check(bool ok) {
-  if (!ok) std::abort();
-}
 
 bool parse(const std::string& text, json& out) {
   out = json::parse(text, nullptr, /*allow_exceptions=*/false);

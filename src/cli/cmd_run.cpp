@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -14,6 +15,7 @@
 #include "attnviz/interrupt.h"
 #include "attnviz/layer_spec.h"
 #include "attnviz/outputs.h"
+#include "attnviz/parallelism.h"
 #include "attnviz/pipeline.h"
 #include "batch_inputs.h"
 #include "batch_records.h"
@@ -52,7 +54,7 @@ struct RunArgs {
   bool per_token = false;
   int64_t max_pixels = 100'000'000;
   // Batches (docs/batch.md).
-  int jobs = 1;
+  std::string jobs = "auto";
   std::string shard = "1/1";
   bool ndjson = false;
   bool keep_going = false;
@@ -136,7 +138,10 @@ int run_command(RunArgs& args) {
 
   const auto views = parse_set(args.view, {"overlay", "grid"}, "--view");
   const Shard shard = parse_shard(args.shard);
-  if (args.jobs < 1 || args.jobs > 256) fail_usage("--jobs " + std::to_string(args.jobs) + ": expected 1 to 256");
+  int jobs = 0;  // auto
+  if (args.jobs != "auto" && (!parse_whole_int(args.jobs, jobs) || jobs < 1 || jobs > 256))
+    fail_usage("--jobs '" + args.jobs + "': expected 1 to 256, or auto");
+  if (args.max_pixels < 1) fail_usage("--max-pixels " + std::to_string(args.max_pixels) + ": must be at least 1");
   if (!args.snapshot.empty()) {
     if (args.out_option->count() || args.format_option->count())
       fail_usage("--snapshot writes PNG and JSON into its own directory: drop --out and --format");
@@ -186,9 +191,22 @@ int run_command(RunArgs& args) {
   out.label = args.label;
   out.per_token = args.per_token;
 
+  // The whole list is known before anything runs: names and shards depend on all of it.
+  images = expand_stdin_inputs(images, std::cin);
+  const auto stems = unique_stems(images);
+  std::vector<BatchItem> items;
+  for (size_t i = 0; i < images.size(); ++i)
+    if (shard.contains(i)) items.push_back({i, images[i], stems[i]});
+  if (images.empty()) spdlog::info("run: no image paths on stdin: nothing to do");
+  const Parallelism cores = choose_parallelism(static_cast<int>(std::thread::hardware_concurrency()),
+                                               static_cast<long long>(items.size()), jobs, args.input.threads);
+  spdlog::info("run: {} images, {} jobs x {} intra-op threads", items.size(), cores.jobs, cores.threads);
+
   std::vector<Model> models;
   for (const auto& p : model_paths) {
-    models.push_back(Model::load(p, args.input.model_options()));
+    ModelOptions options = args.input.model_options();
+    options.threads = cores.threads;
+    models.push_back(Model::load(p, options));
     for (const auto& note : models.back().notes()) spdlog::warn("{}: {}", p, note);
     spdlog::info("{}: {} attention sites in {} stacks", p, models.back().sites().size(), models.back().stacks().size());
   }
@@ -197,13 +215,6 @@ int run_command(RunArgs& args) {
   // Bad --layers / --stack fail here, once, not once per image.
   for (size_t m = 0; m < models.size(); ++m) select_sites(models[m], args.stack, layer_specs[m]);
 
-  // The whole list is known before anything runs: names and shards depend on all of it.
-  images = expand_stdin_inputs(images, std::cin);
-  const auto stems = unique_stems(images);
-  std::vector<BatchItem> items;
-  for (size_t i = 0; i < images.size(); ++i)
-    if (shard.contains(i)) items.push_back({i, images[i], stems[i]});
-  if (images.empty()) spdlog::info("run: no image paths on stdin: nothing to do");
 
   out.dir = snapshot ? snapshot->staging_dir() : args.out;
   ensure_directory(out.dir);
@@ -241,7 +252,7 @@ int run_command(RunArgs& args) {
   BatchOptions batch;
   batch.out_dir = out.dir;
   batch.reported_dir = args.snapshot.empty() ? args.out : args.snapshot;
-  batch.jobs = args.jobs;
+  batch.jobs = cores.jobs;
   batch.keep_going = args.keep_going;
   batch.progress = !args.no_progress && stderr_is_terminal() && spdlog::should_log(spdlog::level::warn);
   const BatchResult result = run_batch(items, work, batch, RecordPrinter(args.ndjson));
@@ -298,7 +309,7 @@ Action add_run(CLI::App& app) {
   cmd->add_flag("--no-generate", args->no_generate, "Capture the prompt only; do not generate an answer");
   cmd->add_flag("--per-token", args->per_token, "Overlay: one strip per generated answer token");
   cmd->add_option("--max-pixels", args->max_pixels, "Refuse images with more pixels than this")->capture_default_str();
-  cmd->add_option("--jobs,-j", args->jobs, "Images processed in parallel (outputs are the same for any value)")
+  cmd->add_option("--jobs,-j", args->jobs, "Images processed in parallel, or auto: one per core for a batch (outputs are the same for any value)")
       ->capture_default_str();
   cmd->add_option("--shard", args->shard,
                   "Process only shard I of N (I/N, 1-based): the inputs at positions p with p % N == I-1")

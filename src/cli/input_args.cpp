@@ -24,7 +24,7 @@ void InputArgs::add_to(CLI::App& cmd) {
   cmd.add_option("--mean", mean, "Normalisation mean r,g,b (default: metadata, else ImageNet 0.485,0.456,0.406)");
   cmd.add_option("--std", std, "Normalisation std r,g,b (default: metadata, else ImageNet 0.229,0.224,0.225)");
   cmd.add_flag("--bgr", bgr, "Feed channels in BGR order (default: metadata, else RGB)");
-  cmd.add_option("--threads", threads, "Intra-op threads (0: hardware concurrency)")->capture_default_str()->check(CLI::Range(0, 1024));
+  cmd.add_option("--threads", threads, "Intra-op threads per job (0: the cores left per job, see --jobs)")->capture_default_str()->check(CLI::Range(0, 1024));
   cmd.add_option("--device", device, "cpu or cuda")->capture_default_str();
 }
 

@@ -1,5 +1,7 @@
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <string>
 
 #include <opencv2/imgproc.hpp>
 
@@ -53,16 +55,31 @@ cv::Mat render_overlay(const cv::Mat& bgr, const std::vector<OverlayPanel>& pane
   const int n = static_cast<int>(panels.size());
   cv::Mat canvas(kTitleBar + ph + kGap, n * pw + (n + 1) * kGap, CV_8UC3, kWhite);
 
-  // Titles: one per panel, or one spanning a run of neighbours with the same title.
-  for (int i = 0; i < n;) {
-    int j = i + 1;
-    if (style.merge_equal_titles)
-      while (j < n && panels[j].title == panels[i].title && panels[j].map && panels[i].map) ++j;
-    int x0 = kGap + i * (pw + kGap), x1 = kGap + (j - 1) * (pw + kGap) + pw;
-    std::string title = render::fit_text(panels[i].title, kTitleHeight, x1 - x0, true);
-    render::draw_text(canvas, title, {(x0 + x1) / 2, 7}, kTitleHeight, kInk, render::Align::center, true);
-    if (j - i > 1) cv::line(canvas, {x0 + 4, kTitleBar - 4}, {x1 - 4, kTitleBar - 4}, kInk, 1, cv::LINE_AA);
-    i = j;
+  // The title bar (white, text well above its bottom row) depends only on the titles and
+  // the geometry, and repeats from image to image in a batch, where the answer is one of
+  // a few words: drawn once per thread, then copied. FreeType's hinted glyphs were a third
+  // of the overlay's cost (bench/README.md).
+  const cv::Rect bar(0, 0, canvas.cols, kTitleBar);
+  std::string key = std::to_string(pw) + 'x' + std::to_string(canvas.cols) + (style.merge_equal_titles ? 'm' : 's');
+  for (const auto& p : panels) key += (p.map ? '\x1e' : '\x1d') + p.title;
+  thread_local std::map<std::string, cv::Mat> bars;
+  auto cached = bars.find(key);
+  if (cached != bars.end()) {
+    cached->second.copyTo(canvas(bar));
+  } else {
+    // Titles: one per panel, or one spanning a run of neighbours with the same title.
+    for (int i = 0; i < n;) {
+      int j = i + 1;
+      if (style.merge_equal_titles)
+        while (j < n && panels[j].title == panels[i].title && panels[j].map && panels[i].map) ++j;
+      int x0 = kGap + i * (pw + kGap), x1 = kGap + (j - 1) * (pw + kGap) + pw;
+      std::string title = render::fit_text(panels[i].title, kTitleHeight, x1 - x0, true);
+      render::draw_text(canvas, title, {(x0 + x1) / 2, 7}, kTitleHeight, kInk, render::Align::center, true);
+      if (j - i > 1) cv::line(canvas, {x0 + 4, kTitleBar - 4}, {x1 - 4, kTitleBar - 4}, kInk, 1, cv::LINE_AA);
+      i = j;
+    }
+    if (bars.size() >= 256) bars.clear();
+    bars.emplace(std::move(key), canvas(bar).clone());
   }
   for (int i = 0; i < n; ++i) {
     const auto& p = panels[i];

@@ -5,18 +5,14 @@
 
 #include "attnviz/error.h"
 #include "attnviz/pipeline.h"
+#include "noise_image.h"
 #include "test_support.h"
 
 using namespace attnviz;
 
 namespace {
 
-cv::Mat random_image(int h, int w) {
-  cv::Mat img(h, w, CV_8UC3);
-  cv::RNG rng(7);
-  rng.fill(img, cv::RNG::UNIFORM, 0, 255);
-  return img;
-}
+cv::Mat random_image(int h, int w) { return test::noise(h, w, CV_8UC3, 7); }
 
 std::string model_path(const std::string& name) { return test::fixtures_dir() + "/" + name + ".pt"; }
 

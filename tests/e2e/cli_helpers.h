@@ -5,6 +5,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include "noise_image.h"
 #include "test_support.h"
 
 namespace attnviz::test {
@@ -12,11 +13,8 @@ namespace attnviz::test {
 inline std::string fixture_model(const std::string& name) { return fixtures_dir() + "/" + name + ".pt"; }
 
 inline std::string write_sample_image(const TempDir& dir, const std::string& name, int h = 40, int w = 40) {
-  cv::Mat img(h, w, CV_8UC3);
-  cv::RNG rng(11);
-  rng.fill(img, cv::RNG::UNIFORM, 0, 255);
   std::string path = dir.file(name);
-  cv::imwrite(path, img);
+  cv::imwrite(path, noise(h, w, CV_8UC3, 11));
   return path;
 }
 

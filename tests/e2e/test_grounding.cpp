@@ -21,10 +21,12 @@ struct Scene {
 
 std::vector<Scene> question_scenes() {
   std::vector<Scene> scenes;
-  for (int i = 0; i < 6; ++i) {
+  for (int i = 0;; ++i) {
     char name[32];
     std::snprintf(name, sizeof name, "scene_%03d", i);
-    auto truth = json::parse(test::read_text(test::source_dir() + "/examples/scenes/" + name + ".json"));
+    const std::string path = test::source_dir() + "/examples/scenes/" + name + ".json";
+    if (!test::file_exists(path)) break;
+    auto truth = json::parse(test::read_text(path));
     if (truth.contains("target_object") && !truth["target_object"].is_null()) scenes.push_back({name, truth});
   }
   return scenes;
@@ -45,7 +47,7 @@ TEST(Grounding, BundledModelAnswersAndLooksAtTheObject) {
   const auto scenes = question_scenes();
   ASSERT_GE(scenes.size(), 4u);
   test::TempDir dir("grounding");
-  int hits = 0, colour_questions = 0, colour_hits = 0;
+  int hits = 0, colour_questions = 0, shape_questions = 0;
   for (const auto& s : scenes) {
     const std::string question = s.truth["question"];
     auto r = test::run_attnviz({"run", test::source_dir() + "/models/tinyvlm-base.pt",
@@ -58,17 +60,17 @@ TEST(Grounding, BundledModelAnswersAndLooksAtTheObject) {
     const auto& map = doc["layers"][0]["map"];
     const bool hit = peak_in_box(map, box);
     hits += hit;
-    if (question.rfind("what color", 0) == 0) {
-      ++colour_questions;
-      colour_hits += hit;
-      EXPECT_TRUE(hit) << s.name << ": peak " << map["peak"] << " outside " << box;
-    }
+    EXPECT_TRUE(hit) << s.name << ": peak " << map["peak"] << " outside " << box;
+    if (question.rfind("what color", 0) == 0) ++colour_questions;
+    if (question.rfind("which shape", 0) == 0) ++shape_questions;
     // The answer reads the image almost only at this layer: nearly all its mass is there.
     EXPECT_GT(map["image_mass"].get<double>(), 0.9) << s.name;
   }
+  // Both kinds of question are covered (pointing 100.0% / 98.9% on 1000 held-out scenes,
+  // models/README.md), so every example must point at its object.
   EXPECT_GE(colour_questions, 2);
-  // Shape questions point less reliably (models/README.md): at least 4 in 5 overall.
-  EXPECT_GE(hits * 5, static_cast<int>(scenes.size()) * 4) << hits << " of " << scenes.size();
+  EXPECT_GE(shape_questions, 2);
+  EXPECT_EQ(hits, static_cast<int>(scenes.size()));
 }
 
 TEST(Grounding, TextCannotSeeTheImageOutsideTheReadLayers) {

@@ -171,12 +171,7 @@ void expect_complete(const std::string& path) {
   }
 }
 
-cv::Mat noise(int rows, int cols, int type, int seed) {
-  cv::Mat m(rows, cols, type);
-  cv::RNG rng(seed);
-  rng.fill(m, cv::RNG::UNIFORM, 0, CV_MAT_DEPTH(type) == CV_16U ? 65536 : 256);
-  return m;
-}
+using test::noise;
 
 std::string write_image(const test::TempDir& dir, const std::string& name, const cv::Mat& m) {
   const std::string path = dir.file(name);
@@ -401,7 +396,8 @@ TEST(HostileCli, BadArgumentsAreUsageErrors) {
       {"--layers", "1,,2"}, {"--layers", "a-b"}, {"--layers", "99"}, {"--layers", "-100"}, {"--layers", ""},
       {"--colormap", "nope"}, {"--alpha", "1.5"}, {"--alpha", "-0.1"}, {"--alpha", "nan"}, {"--jobs", "0"},
       {"--query", "4294967295"}, {"--image-tokens", "0:100000x100000"}, {"--heads", "-1"}, {"--view", "pie"},
-      {"--layers", std::string("1\n2")},
+      {"--layers", std::string("1\n2")}, {"--max-pixels", "0"}, {"--max-pixels", "-5"}, {"--jobs", "two"},
+      {"--jobs", "257"},
   };
   for (const auto& extra : cases) {
     SCOPED_TRACE(extra[0] + " " + extra[1]);
@@ -509,6 +505,20 @@ TEST(HostileCli, AFullDiskIsAnErrorAndWhatWasWrittenIsWhole) {
 
 // ---- signals
 
+// After an interruption: no temporary or staging entry, every file complete, and each
+// image with all of its `per_image` files or none.
+static void expect_whole_images(const std::string& out, const std::vector<std::string>& files, int per_image,
+                                const std::string& what) {
+  std::map<std::string, int> count;
+  for (const auto& f : files) {
+    EXPECT_EQ(f.find(".tmp."), std::string::npos) << "temporary left behind: " << f;
+    EXPECT_NE(f[0], '.') << "staging left behind: " << f;
+    expect_complete(out + "/" + f);
+    ++count[f.substr(0, f.find('.'))];
+  }
+  for (const auto& [stem, n] : count) EXPECT_EQ(n, per_image) << stem << ": " << what << ", or nothing";
+}
+
 // SIGTERM (and SIGINT) in the middle of a batch: exit 130, every file there is whole.
 TEST(HostileCli, SigtermDuringABatchLeavesOnlyCompleteFiles) {
   test::TempDir dir("hostile-term");
@@ -530,14 +540,7 @@ TEST(HostileCli, SigtermDuringABatchLeavesOnlyCompleteFiles) {
   const auto files = tree(out);
   EXPECT_GE(files.size(), 12u);
   EXPECT_LT(files.size(), 300u * 4);
-  std::map<std::string, int> per_image;
-  for (const auto& f : files) {
-    ASSERT_EQ(f.find(".tmp."), std::string::npos) << "temporary left behind: " << f;
-    ASSERT_NE(f[0], '.') << "staging left behind: " << f;
-    expect_complete(out + "/" + f);
-    ++per_image[f.substr(0, f.find('.'))];
-  }
-  for (const auto& [stem, n] : per_image) EXPECT_EQ(n, 4) << stem << ": overlay, grid, json and one npy, or nothing";
+  expect_whole_images(out, files, 4, "overlay, grid, json and one npy");
 }
 
 // A second signal leaves at once, without waiting for the image in progress; even then
@@ -570,14 +573,7 @@ TEST(HostileCli, ASecondSignalExitsAtOnceWithoutPartialFiles) {
   if (!r.err.empty()) EXPECT_TRUE(test::one_line_naming(r.err, "interrupted by signal 2")) << r.err;
   const auto files = tree(out);
   EXPECT_GE(files.size(), 3u);
-  std::map<std::string, int> per_image;
-  for (const auto& f : files) {
-    ASSERT_EQ(f.find(".tmp."), std::string::npos) << "temporary left behind: " << f;
-    ASSERT_NE(f[0], '.') << "staging left behind: " << f;
-    expect_complete(out + "/" + f);
-    ++per_image[f.substr(0, f.find('.'))];
-  }
-  for (const auto& [stem, n] : per_image) EXPECT_EQ(n, 3) << stem << ": overlay, grid and json, or nothing";
+  expect_whole_images(out, files, 3, "overlay, grid and json");
 }
 
 // ---- --keep-going: every bad input reported, every good one complete

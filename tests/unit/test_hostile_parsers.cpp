@@ -32,6 +32,7 @@
 #include "attnviz/query.h"
 #include "attnviz/snapshot_diff.h"
 #include "attnviz/token_layout.h"
+#include "noise_image.h"
 #include "test_support.h"
 
 using namespace attnviz;
@@ -106,12 +107,7 @@ std::string encode(const cv::Mat& m, const char* ext, const std::vector<int>& pa
   return std::string(buf.begin(), buf.end());
 }
 
-cv::Mat noise(int rows, int cols, int type, int seed) {
-  cv::Mat m(rows, cols, type);
-  cv::RNG rng(seed);
-  rng.fill(m, cv::RNG::UNIFORM, 0, CV_MAT_DEPTH(type) == CV_16U ? 65536 : 256);
-  return m;
-}
+using test::noise;
 
 // ---- expectations
 
