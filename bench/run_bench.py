@@ -126,7 +126,7 @@ def python_vs_attnviz(a, env, results):
             log("batch %s rep %d: attnviz %.1f ms/image, python %.1f ms/image, load %.1f" % (
                 threads_label, rep, 1000 * batch["attnviz"][-1], 1000 * batch["python"][-1], batch["load"][-1]))
         cold = {"attnviz": [], "python": [], "attnviz_cpu": [], "python_cpu": [], "ratio": [], "cpu_ratio": [],
-                "load": []}
+                "load": [], "start": []}
         for rep in range(a.cold_reps):
             l0 = load()
             t = interleaved(rep, cmds, lambda name: [images[rep % len(images)], "--out", "%s/cold_%s" % (out, name)],
@@ -137,6 +137,9 @@ def python_vs_attnviz(a, env, results):
             cold["ratio"].append(t["python"]["wall"] / t["attnviz"]["wall"])
             cold["cpu_ratio"].append(t["python"]["cpu"] / t["attnviz"]["cpu"])
             cold["load"].append((l0 + load()) / 2)
+            # The floor of any cold run: starting a process that links Debian's libtorch
+            # (its static initialisers register ~2000 operators; ~290 shared libraries).
+            cold["start"].append(spawn([a.attnviz, "--version"], os.path.join(a.work, "start.log"), env)["wall"])
         log("cold %s: attnviz %.2f s (cpu %.2f), python %.2f s (cpu %.2f), load %.1f" % (
             threads_label, med(cold["attnviz"]), med(cold["attnviz_cpu"]), med(cold["python"]),
             med(cold["python_cpu"]), med(cold["load"])))
@@ -199,7 +202,8 @@ def callgrind_overhead(a, env, results):
                               text=True).stdout
         cost = {}
         for name in ("measured_bare", "measured_tapped", "measured_zero_taps"):
-            m = re.search(r"^\s*([\d,]+) \([^)]*\)\s+\S*%s\(" % name, text, re.M)
+            # "???:(anonymous namespace)::measured_bare(attnviz::Model const&, ...)"
+            m = re.search(r"^\s*([\d,]+) \([^)]*\)\s+.*?::%s\(" % name, text, re.M)
             cost[name] = int(m.group(1).replace(",", "")) if m else None
         if cost["measured_bare"] and cost["measured_tapped"]:
             rows.append({"label": label, "iters": iters, "bare_instructions": cost["measured_bare"],
@@ -236,13 +240,15 @@ def memory(a, env, results):
 
 
 def scaling(a, env, results):
-    """images/s at --jobs 1 and 2 (--threads 1 each) and at the defaults, if --jobs exists."""
+    """images/s at --jobs 1 and 2 (--threads 1 each), 1 job on every core, and the defaults.
+    The list is the images repeated --scaling-repeat times: a run pays ~0.4 s of process
+    start and model load once, which at 100 images would hide how the jobs scale."""
     help_text = subprocess.run([a.attnviz, "run", "--help"], capture_output=True, text=True).stdout
     if "--jobs" not in help_text:
         results["scaling"] = {"note": "attnviz run has no --jobs option in this build"}
         log("scaling: no --jobs in this build, skipped")
         return
-    images = a.image_paths
+    images = a.image_paths * a.scaling_repeat
     out = os.path.join(a.work, "scaling_out")
     rows = []
     configs = [("--jobs 1 --threads 1", ["--jobs", "1", "--threads", "1"]),
@@ -294,12 +300,15 @@ def markdown(results, a):
     meta = results["meta"]
     L.append("Measured %s on %s (%d cores), load average %s at the start; model `%s`, layers `%s`." % (
         meta["date"], meta["host"], meta["cores"], meta["load_start"], os.path.relpath(a.model, ROOT), a.layers))
+    for name, date in sorted(meta.get("reused", {}).items()):
+        L.append("The %s rows are from the run of %s (`--reuse %s`)." % (name, date, name))
     L.append("")
     L.append("| measure | attnviz | reference | ratio | target | met | load |")
     L.append("| --- | --- | --- | --- | --- | --- | --- |")
 
     def row(what, mine, ref, ratio, target, ok, ld):
-        L.append("| %s | %s | %s | %s | %s | %s | %s |" % (what, mine, ref, ratio, target, "yes" if ok else "**no**",
+        L.append("| %s | %s | %s | %s | %s | %s | %s |" % (what, mine, ref, ratio, target,
+                                                         ok if isinstance(ok, str) else "yes" if ok else "**no**",
                                                          "%.1f" % ld if isinstance(ld, float) else ld))
 
     for r in results.get("python_vs_attnviz", []):
@@ -314,6 +323,11 @@ def markdown(results, a):
         ratio = med(c["cpu_ratio"])
         row("cold single image, CPU time (%s)" % r["threads"], "%.2f s" % med(c["attnviz_cpu"]),
             "Python way %.2f s" % med(c["python_cpu"]), "%.2fx less" % ratio, "(>= 3x)", ratio >= 3, med(c["load"]))
+        if c.get("start"):
+            start = med(c["start"])
+            row("cold: process start alone (`attnviz --version`, %s)" % r["threads"], "%.2f s" % start,
+                "Python way %.2f s" % med(c["python"]), "%.2fx (the most any cold run can reach)" % (
+                    med(c["python"]) / start), "", "n/a", med(c["load"]))
         if r["threads"] == "defaults":
             cold = med(c["attnviz"])
             row("cold `attnviz run` on the bundled model, wall", "%.2f s" % cold, "", "", "< 1 s", cold < 1.0,
@@ -345,7 +359,8 @@ def markdown(results, a):
             "%.1f/s" % m["--jobs 1 --threads 1"], "%.2fx" % s["jobs2_over_jobs1"], ">= 1.8x",
             s["jobs2_over_jobs1"] >= 1.8, s["load"])
         L.append("")
-        L.append("Scaling, %d images per run (images/s, CPU per image, cores the process got):" % a.images)
+        L.append("Scaling, %d images per run (the %d images %d times; images/s, CPU per image, cores the "
+                 "process got):" % (a.images * a.scaling_repeat, a.images, a.scaling_repeat))
         L.append("")
         L.append("| run | images/s | CPU per image | cores used |")
         L.append("| --- | --- | --- | --- |")
@@ -394,9 +409,13 @@ def main():
     ap.add_argument("--layers", default="1,5,14,23")
     ap.add_argument("--images", type=int, default=100)
     ap.add_argument("--reps", type=int, default=3, help="repetitions of each batch comparison")
+    ap.add_argument("--scaling-repeat", type=int, default=4, help="the scaling runs take the images this many times")
     ap.add_argument("--cold-reps", type=int, default=7)
     ap.add_argument("--quick", action="store_true", help="fewer images and repetitions, no callgrind")
     ap.add_argument("--skip", default="", help="comma list of sections to skip")
+    ap.add_argument("--reuse", default="",
+                    help="comma list of sections whose results are taken from the previous run's results.json "
+                         "(e.g. callgrind, which takes ~15 min and does not depend on the machine's load)")
     ap.add_argument("--update-readme", action="store_true")
     a = ap.parse_args()
     if a.quick:
@@ -423,7 +442,23 @@ def main():
                                      ["--layers", "24", "--width", "64", "--heads", "4", "--grid", "32x64"])
     sections = [("python", python_vs_attnviz), ("floor", floor_ratio), ("overhead", overhead),
                 ("callgrind", callgrind_overhead), ("memory", memory), ("scaling", scaling), ("micro", micro)]
+    result_keys = {"python": "python_vs_attnviz", "callgrind": "callgrind_overhead"}
+    reuse = set(filter(None, a.reuse.split(",")))
+    previous_path = os.path.join(a.build_dir, "bench", "results.json")
+    previous = {}
+    if reuse:
+        if not os.path.exists(previous_path):
+            sys.exit("run_bench: --reuse needs a previous run's %s" % previous_path)
+        with open(previous_path) as f:
+            previous = json.load(f)
     for name, fn in sections:
+        if name in reuse:
+            key = result_keys.get(name, name)
+            if key not in previous:
+                sys.exit("run_bench: --reuse %s: the previous run has no %s results" % (name, name))
+            results[key] = previous[key]
+            results["meta"].setdefault("reused", {})[name] = previous.get("meta", {}).get("date", "?")
+            continue
         if name in skip:
             continue
         fn(a, env, results)

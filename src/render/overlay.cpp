@@ -26,6 +26,21 @@ int display_factor(const cv::Mat& img, int min_panel) {
   return side >= min_panel ? 1 : (min_panel + side - 1) / side;
 }
 
+// A panel's corner label (a budget, "no attention on image"): an opaque box with white
+// text that does not depend on the image, and repeats on every panel of a batch: drawn
+// once per thread, then copied. FreeType's hinted glyphs cost more than the rest of a
+// panel (bench/README.md).
+const cv::Mat& corner_label(const std::string& text) {
+  thread_local std::map<std::string, cv::Mat> labels;
+  auto it = labels.find(text);
+  if (it != labels.end()) return it->second;
+  if (labels.size() >= 256) labels.clear();
+  const cv::Size sz = render::text_size(text, 16);
+  cv::Mat box(sz.height + 13, sz.width + 13, CV_8UC3, cv::Scalar(20, 20, 20));
+  render::draw_text(box, text, {6, 4}, 16, kWhite);
+  return labels.emplace(text, std::move(box)).first->second;
+}
+
 }  // namespace
 
 cv::Mat blend_map(const cv::Mat& bgr, const ImageMap& map, int colormap, double alpha) {
@@ -85,9 +100,9 @@ cv::Mat render_overlay(const cv::Mat& bgr, const std::vector<OverlayPanel>& pane
     const auto& p = panels[i];
     cv::Mat panel = p.map ? blend_map(shown, *p.map, style.colormap, style.alpha) : shown.clone();
     if (!p.corner.empty()) {
-      cv::Size sz = render::text_size(p.corner, 16);
-      cv::rectangle(panel, {0, 0}, {sz.width + 12, sz.height + 12}, cv::Scalar(20, 20, 20), cv::FILLED);
-      render::draw_text(panel, p.corner, {6, 4}, 16, kWhite);
+      const cv::Mat& label = corner_label(p.corner);
+      const cv::Rect r(0, 0, std::min(label.cols, panel.cols), std::min(label.rows, panel.rows));
+      label(r).copyTo(panel(r));
     }
     panel.copyTo(canvas(cv::Rect(kGap + i * (pw + kGap), kTitleBar, pw, ph)));
   }
