@@ -7,5 +7,5 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 build_dir=${ATTNVIZ_BUILD_DIR:-"$here/build"}
 out=${ATTNVIZ_DEMO_OUT:-"$here/attnviz_out"}
 "$build_dir/attnviz" run "$here/models/tinyvlm-base.pt" "$here/examples/scenes/scene_000.png" \
-  --prompt "what color is the cross?" --layers 1,5,14,23 --view overlay,grid --out "$out"
+  --prompt "what color is the cross?" --layers 1,3,12,23 --view overlay,grid --out "$out"
 echo "pictures and numbers are in $out" >&2
