@@ -215,7 +215,6 @@ int run_command(RunArgs& args) {
   // Bad --layers / --stack fail here, once, not once per image.
   for (size_t m = 0; m < models.size(); ++m) select_sites(models[m], args.stack, layer_specs[m]);
 
-
   out.dir = snapshot ? snapshot->staging_dir() : args.out;
   ensure_directory(out.dir);
 
@@ -309,7 +308,9 @@ Action add_run(CLI::App& app) {
   cmd->add_flag("--no-generate", args->no_generate, "Capture the prompt only; do not generate an answer");
   cmd->add_flag("--per-token", args->per_token, "Overlay: one strip per generated answer token");
   cmd->add_option("--max-pixels", args->max_pixels, "Refuse images with more pixels than this")->capture_default_str();
-  cmd->add_option("--jobs,-j", args->jobs, "Images processed in parallel, or auto: one per core for a batch (outputs are the same for any value)")
+  cmd->add_option("--jobs,-j", args->jobs,
+                  "Images processed in parallel, or auto: one per core for a batch (outputs are the same for any "
+                  "value)")
       ->capture_default_str();
   cmd->add_option("--shard", args->shard,
                   "Process only shard I of N (I/N, 1-based): the inputs at positions p with p % N == I-1")
