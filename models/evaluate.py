@@ -166,6 +166,12 @@ def evaluate(size, n, bs=125):
     return res
 
 
+def budget_table_head(title, row_name):
+    """A blank line, the title, and the head of a table with one column per budget."""
+    return ["", title, "", "| model | %s | " % row_name + " | ".join("b=%d" % b for b in BUDGETS) + " |",
+            "|---|---|" + "---|" * len(BUDGETS)]
+
+
 def table(results):
     lines = ["| model | budget | color acc | shape acc | caption exact | pointing (best read layer, strict) | pointing (overlap) |",
              "|---|---|---|---|---|---|---|"]
@@ -177,21 +183,13 @@ def table(results):
             lines.append("| %s | %d | %.1f%% | %.1f%% | %.1f%% | %.1f%% (layer %s) | %.1f%% |" % (
                 r["model"], b, 100 * a["color"], 100 * a["shape"], 100 * a["caption"],
                 100 * best[1]["strict"], best[0], 100 * best[1]["overlap"]))
-    lines.append("")
-    lines.append("Pointing game (strict) per read layer and budget:")
-    lines.append("")
-    lines.append("| model | layer | " + " | ".join("b=%d" % b for b in BUDGETS) + " |")
-    lines.append("|---|---|" + "---|" * len(BUDGETS))
+    lines += budget_table_head("Pointing game (strict) per read layer and budget:", "layer")
     for r in results:
         for li in sorted({li for b in BUDGETS for li in r["pointing"][str(b)]}, key=int):
             lines.append("| %s | lm.layers.%s | " % (r["model"], li) + " | ".join(
                 "%.1f%%" % (100 * r["pointing"][str(b)][li]["strict"]) if li in r["pointing"][str(b)] else "n/a"
                 for b in BUDGETS) + " |")
-    lines.append("")
-    lines.append("Pointing game (strict) at the best read layer, by question type:")
-    lines.append("")
-    lines.append("| model | question | " + " | ".join("b=%d" % b for b in BUDGETS) + " |")
-    lines.append("|---|---|" + "---|" * len(BUDGETS))
+    lines += budget_table_head("Pointing game (strict) at the best read layer, by question type:", "question")
     for r in results:
         if "pointing_by_task" not in r:
             continue
