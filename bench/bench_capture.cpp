@@ -7,7 +7,7 @@
 //       one forward (after --warmup N more), then peak RSS (getrusage); run it once per
 //       process (the driver does), so each peak is that mode's alone.
 //   bench_capture pipeline MODEL IMAGE... [--layers SPEC] [--threads T] [--out DIR] [--rounds R]
-//       per-image time of attnviz's pipeline (analyze_image + write_outputs, the CLI's
+//       per-image time of attnviz's pipeline (analyze_image + write_figures, the CLI's
 //       defaults: overlay PNG + JSON) against the floor: the forward passes the answer
 //       needs, bare (greedy generation, plus one over prompt + answer when it ended
 //       without EOS), plus encoding the same overlay PNG. Interleaved per image.
@@ -15,6 +15,7 @@
 // --image HxW: the model's input size (default: the metadata's preprocess size);
 // --text N: N text tokens instead of the metadata's default prompt.
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -32,9 +33,13 @@
 #include "attnviz/error.h"
 #include "attnviz/image.h"
 #include "attnviz/model.h"
-#include "attnviz/outputs.h"
+#include "attnviz/atomic_file.h"
+#include "attnviz/figures.h"
 #include "attnviz/pipeline.h"
-#include "attnviz/render.h"
+#include "attnviz/render/overlay.h"
+#include "attnviz/render/png.h"
+#include "attnviz/runtime.h"
+#include "attnviz/sinks.h"
 #include "attnviz/tokenizer.h"
 
 using namespace attnviz;
@@ -148,9 +153,7 @@ ModelInputs synthetic_inputs(const Model& model, const Args& args) {
       const int n = args.text > 0 ? args.text : 8;
       for (int i = 0; i < n; ++i) in.input_ids.push_back(4 + i % 8);
     } else {
-      WordTokenizer tok(*meta->tokenizer);
-      if (tok.bos() >= 0) in.input_ids.push_back(tok.bos());
-      for (auto id : tok.encode(meta->default_prompt)) in.input_ids.push_back(id);
+      in.input_ids = WordTokenizer(*meta->tokenizer).encode(meta->default_prompt);
     }
   }
   return in;
@@ -165,11 +168,16 @@ __attribute__((noinline)) void measured_tapped(const Model& m, const ModelInputs
 }
 __attribute__((noinline)) void measured_zero_taps(const Model& m, const ModelInputs& in) { m.run(in, CaptureRequest{}); }
 
+Model load_model(const Args& args) {
+  set_compute_threads(args.threads > 0 ? args.threads : 1);
+  return Model::load(args.positional[0]);
+}
+
 int overhead(const Args& args) {
-  Model model = Model::load(args.positional[0], {"cpu", args.threads});
+  Model model = load_model(args);
   const ModelInputs in = synthetic_inputs(model, args);
   CaptureRequest request;
-  request.sites = select_sites(model, "", args.layers);
+  request.sites = select_sites(model, "", LayerSelection::parse(args.layers));
   CaptureRequest none;
   // Warm-up: the first calls build the tapped graph and the executors' plans.
   for (int i = 0; i < args.warmup; ++i) {
@@ -203,10 +211,10 @@ int overhead(const Args& args) {
 }
 
 int mem(const Args& args) {
-  Model model = Model::load(args.positional[0], {"cpu", args.threads});
+  Model model = load_model(args);
   const ModelInputs in = synthetic_inputs(model, args);
   CaptureRequest request;
-  if (args.mode == "taps") request.sites = select_sites(model, "", args.layers);
+  if (args.mode == "taps") request.sites = select_sites(model, "", LayerSelection::parse(args.layers));
   else if (args.mode != "bare") usage("--mode bare|taps");
   const long before = rss_kb("VmRSS");
   double seconds = 0;
@@ -234,7 +242,7 @@ int mem(const Args& args) {
 
 int pipeline(const Args& args) {
   const auto t_load = Clock::now();
-  Model model = Model::load(args.positional[0], {"cpu", args.threads});
+  Model model = load_model(args);
   const double load_s = seconds_since(t_load);
   std::vector<std::string> images(args.positional.begin() + 1, args.positional.end());
   if (images.empty()) usage("pipeline needs images");
@@ -243,10 +251,9 @@ int pipeline(const Args& args) {
   if (meta && meta->tokenizer) tok = std::make_unique<WordTokenizer>(*meta->tokenizer);
 
   AnalysisOptions options;  // the CLI's defaults
-  options.layers = args.layers;
-  OutputOptions out;
-  out.dir = args.out;
-  ensure_directory(out.dir);
+  options.layers = LayerSelection::parse(args.layers);
+  FigureOptions out;
+  ensure_directory(args.out);
 
   std::vector<double> full, floor, full_write, floor_png;  // the write / PNG parts of each
   double first_image_s = 0;
@@ -260,24 +267,24 @@ int pipeline(const Args& args) {
       double t_write = 0;
       const double t_full = time_it([&] {
         a = analyze_image(model, images[i], options);
-        t_write = time_it([&] { write_outputs(a, out); });
+        t_write = time_it([&] { write_figures(single_figures(a, out), {"png", "json"}, args.out); });
       });
       if (round == 0 && i == 0) first_image_s = t_full;
       // The same overlay, rendered outside the timing, for the floor's PNG encoding.
       std::vector<OverlayPanel> panels{{"input", "", nullptr}};
       for (const auto& l : a.layers)
         if (l.map) panels.push_back({"layer " + std::to_string(l.attention.index), "", &*l.map});
-      overlay = render_overlay(a.image, panels, out.overlay_style);
+      overlay = render_overlay(as_mat(*a.image), panels, out.overlay_style);
       // Floor: the bare forward passes the analysis needed, plus the PNG encoding.
       ModelInputs in;
-      in.image = preprocess(a.image, meta ? meta->preprocess : Preprocess{});
+      in.image = preprocess(as_mat(*a.image), meta ? meta->preprocess : Preprocess{});
       in.input_ids = a.prompt_ids;
       in.budget = a.budget;
       double t_png = 0;
       const double t_floor = time_it([&] {
         bool ended = false;  // the pass that produced EOS had prompt + answer as input
         if (tok && !in.input_ids.empty() && meta->output == "logits") {
-          auto answer = model.generate(in, meta->max_new_tokens, tok->eos());
+          auto answer = model.generate(in, meta->max_new_tokens, *tok->eos());
           ended = static_cast<int>(answer.size()) < meta->max_new_tokens;
           in.input_ids.insert(in.input_ids.end(), answer.begin(), answer.end());
         }
@@ -308,6 +315,13 @@ int pipeline(const Args& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The attnviz executable sets the compute libraries' idle policy before they load
+  // (runtime.h); this program links them, so it sets it and starts again.
+  if (!std::getenv("OMP_WAIT_POLICY")) {
+    configure_process();
+    execv("/proc/self/exe", argv);
+  }
+  configure_process();
   const Args args = parse(argc, argv);
   try {
     if (args.command == "overhead") return overhead(args);

@@ -8,7 +8,11 @@
 #include "noise_image.h"
 
 #include "attnviz/query.h"
-#include "attnviz/render.h"
+#include "attnviz/render/colormap.h"
+#include "attnviz/render/compose.h"
+#include "attnviz/render/grid.h"
+#include "attnviz/render/overlay.h"
+#include "attnviz/render/png.h"
 
 namespace {
 

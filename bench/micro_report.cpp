@@ -13,7 +13,8 @@ attnviz::Analysis bundled_analysis(bool with_matrix) {
   a.model_path = "models/tinyvlm-base.pt";
   a.model_name = "tinyvlm-base";
   a.image_path = "examples/scenes/scene_000.png";
-  a.image = cv::Mat(64, 64, CV_8UC3, cv::Scalar(255, 255, 255));
+  a.image = std::make_shared<const attnviz::BgrImage>(
+      attnviz::BgrImage{64, 64, std::vector<uint8_t>(64 * 64 * 3, 255)});
   a.input_h = a.input_w = 64;
   a.budget = 64;
   a.budget_grid = {8, 8};

@@ -8,7 +8,7 @@
 
 #include "attnviz/attention.h"
 #include "attnviz/error.h"
-#include "attnviz/layer_spec.h"
+#include "attnviz/layer_selection.h"
 #include "attnviz/query.h"
 #include "attnviz/token_layout.h"
 #include "fuzz_check.h"
@@ -24,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     switch (selector % 5) {
       case 0: {
         const int layers = selector / 5;  // 0..51
-        const auto out = parse_layer_spec(text, layers);
+        const auto out = LayerSelection::parse(text).resolve(layers);
         for (size_t i = 0; i < out.size(); ++i) {
           check(out[i] >= 0 && out[i] < layers);
           check(std::find(out.begin(), out.begin() + static_cast<long>(i), out[i]) == out.begin() + static_cast<long>(i));
@@ -32,7 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         break;
       }
       case 1: {
-        for (int v : parse_int_list(text, "--budgets")) check(v > 0);
+        for (int v : parse_int_list(text, "budgets")) check(v > 0);
         break;
       }
       case 2: {

@@ -5,6 +5,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "attnviz/bgr_image.h"
 #include "attnviz/image_tensor.h"
 #include "attnviz/metadata.h"
 
@@ -33,6 +34,9 @@ struct ImageHeader {
 };
 ImageHeader read_image_header(const std::string& bytes, const std::string& source,
                               int64_t max_pixels = kDefaultMaxPixels);
+
+// An 8-bit, 3-channel picture (as load_image gives) as plain data.
+BgrImage to_bgr_image(const cv::Mat& bgr);
 
 // Resize (bilinear) to the preprocess size if it has one, channel order, scale, mean/std.
 ImageTensor preprocess(const cv::Mat& bgr, const Preprocess& p);

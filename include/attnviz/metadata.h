@@ -17,6 +17,15 @@ struct Preprocess {
   std::array<double, 3> std{0.229, 0.224, 0.225};
 };
 
+// Preprocessing settings given by the caller, each replacing the metadata's.
+struct PreprocessOverride {
+  std::optional<std::array<int, 2>> size;  // [H, W]
+  std::optional<std::array<double, 3>> mean, std;
+  bool bgr = false;
+  bool empty() const { return !size && !mean && !std && !bgr; }
+  Preprocess applied_to(Preprocess p) const;
+};
+
 struct ImageTokenSpec {
   int offset = 0;
   int grid_h = 0;
@@ -26,7 +35,7 @@ struct ImageTokenSpec {
 
 struct TokenizerSpec {
   std::vector<std::string> vocab;
-  std::string bos, eos, unk, pad;
+  std::string bos, eos, unk;
 };
 
 struct Metadata {

@@ -1,22 +1,23 @@
 #pragma once
-// A TorchScript model with attention taps. The only API that hides torch: callers see
-// plain data (sites, stacks, AttentionMap), the implementation lives in src/capture/.
+// A model with attention taps. Callers see plain data (sites, stacks, AttentionMap); the
+// format is handled by a capture backend (capture_backend.h), TorchScript by default.
+#include <array>
 #include <cstdint>
 #include <memory>
-#include <array>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "attnviz/attention.h"
-#include "attnviz/image_tensor.h"
 #include "attnviz/metadata.h"
+#include "attnviz/model_io.h"
 
 namespace attnviz {
 
+class CaptureBackend;
+
 struct ModelOptions {
   std::string device = "cpu";  // "cpu" or "cuda"
-  int threads = 0;             // intra-op threads; 0: hardware concurrency
 };
 
 // One op that produces attention probabilities, found in the model's graph.
@@ -33,33 +34,18 @@ struct Stack {
 };
 
 struct ForwardInput {
-  std::string name;  // "image", "input_ids", "budget" or "int"/"tensor" when unknown
-  std::string type;  // TorchScript type of the argument
+  std::string name;  // "image", "input_ids" or "budget"
+  std::string type;  // the argument's type, as the format spells it
 };
 
-struct ModelInputs {
-  ImageTensor image;
-  std::vector<int64_t> input_ids;  // empty for image-only models
-  int budget = 0;                  // 0: the metadata's default (or none)
-};
-
-struct CaptureRequest {
-  std::vector<int> sites;  // indices into Model::sites()
-  HeadFusion fusion;
-  bool per_head = false;   // also return unfused [heads, tq, tk]
-};
-
-struct ForwardResult {
-  std::vector<AttentionMap> layers;  // in the order of CaptureRequest::sites
-  std::vector<float> last_logits;    // logits of the last text position, when any
-  std::vector<float> output;         // the model's own (first) output tensor, flattened
-  std::vector<int64_t> output_shape;
-};
+// Whether `path` looks like a model file of a format this build reads (by its name and
+// first bytes), e.g. to tell models from images among command-line arguments.
+bool is_model_file(const std::string& path);
 
 class Model {
  public:
-  // Throws a model Error naming `path` when it is not a loadable TorchScript archive.
-  static Model load(const std::string& path, const ModelOptions& options);
+  // Throws a model Error naming `path` when it is not a loadable model.
+  static Model load(const std::string& path, const ModelOptions& options = {});
   ~Model();
   Model(Model&&) noexcept;
   Model& operator=(Model&&) noexcept;
@@ -69,6 +55,7 @@ class Model {
   const std::vector<Site>& sites() const;
   const std::vector<Stack>& stacks() const;
   const std::vector<ForwardInput>& inputs() const;
+  bool takes(const std::string& input) const;  // "image", "input_ids", "budget"
   std::string default_stack() const;  // the stack that runs last
   std::vector<std::string> notes() const;  // what the graph scan skipped, and why
 
@@ -96,7 +83,5 @@ class Model {
   explicit Model(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
-
-bool cuda_available();
 
 }  // namespace attnviz

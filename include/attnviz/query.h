@@ -19,9 +19,6 @@ struct QuerySpec {
 // "last", "cls", "answer", "text", "N" or "A:B" (negatives count from the end).
 QuerySpec parse_query(const std::string& text);
 
-// A whole decimal int ("-12", "+3"), nothing around it, in range; false otherwise.
-bool parse_whole_int(const std::string& text, int& value);
-
 // What the rows are resolved against.
 struct SequenceLayout {
   int tq = 0;

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "attnviz/pipeline.h"
+#include "attnviz/analysis.h"
 
 namespace attnviz {
 

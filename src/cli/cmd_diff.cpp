@@ -6,7 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "attnviz/error.h"
-#include "attnviz/render.h"
+#include "attnviz/image_compare.h"
 #include "attnviz/snapshot_diff.h"
 #include "commands.h"
 

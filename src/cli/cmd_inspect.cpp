@@ -1,114 +1,18 @@
 // attnviz inspect MODEL : inputs, metadata, stacks and attention sites, no image needed.
-#include <iostream>
 #include <memory>
 
-#include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
-
-#include "attnviz/error.h"
-#include "attnviz/tokenizer.h"
 #include "commands.h"
-#include "input_args.h"
+#include "engine_loader.h"
+#include "preprocess_options.h"
 
 namespace attnviz::cli {
 namespace {
 
 struct InspectArgs {
   std::string model;
-  InputArgs input;
+  PreprocessArgs input;
   bool json = false;
 };
-
-// A blank image and the default prompt, to learn each site's token counts.
-std::optional<ModelInputs> probe_inputs(const Model& model, const InputArgs& args) {
-  const auto& meta = model.metadata();
-  auto pp = args.preprocess(meta);
-  Preprocess p = pp ? *pp : (meta ? meta->preprocess : Preprocess{});
-  if (!p.size) return std::nullopt;
-  ModelInputs in;
-  in.image.height = (*p.size)[0];
-  in.image.width = (*p.size)[1];
-  in.image.data.assign(static_cast<size_t>(3) * in.image.height * in.image.width, 0.0f);
-  for (const auto& i : model.inputs()) {
-    if (i.name != "input_ids") continue;
-    if (!meta || !meta->tokenizer) return std::nullopt;
-    WordTokenizer tok(*meta->tokenizer);
-    if (tok.bos() >= 0) in.input_ids.push_back(tok.bos());
-    auto ids = tok.encode(meta->default_prompt);
-    in.input_ids.insert(in.input_ids.end(), ids.begin(), ids.end());
-    if (in.input_ids.empty()) return std::nullopt;
-  }
-  return in;
-}
-
-int inspect_command(const InspectArgs& args) {
-  Model model = Model::load(args.model, args.input.model_options());
-  const auto& meta = model.metadata();
-  std::vector<std::array<int, 3>> shapes;
-  if (auto in = probe_inputs(model, args.input)) {
-    shapes = model.probe_shapes(*in);
-  } else {
-    spdlog::info("{}: token counts need an input size (--size HxW) and, for text models, a tokenizer",
-                 args.model);
-  }
-
-  nlohmann::json doc;
-  doc["model"] = args.model;
-  doc["metadata"] = meta ? nlohmann::json::parse(meta->json) : nlohmann::json();
-  doc["inputs"] = nlohmann::json::array();
-  for (const auto& i : model.inputs()) doc["inputs"].push_back({{"name", i.name}, {"type", i.type}});
-  doc["default_stack"] = model.default_stack();
-  doc["stacks"] = nlohmann::json::array();
-  for (const auto& s : model.stacks()) {
-    nlohmann::json stack = {{"name", s.name}, {"layers", nlohmann::json::array()}};
-    for (int idx : s.sites) {
-      const auto& site = model.sites()[idx];
-      nlohmann::json l = {{"index", site.index}, {"name", site.name}, {"op", site.op}};
-      if (!shapes.empty()) {
-        l["heads"] = shapes[idx][0];
-        l["tokens"] = {shapes[idx][1], shapes[idx][2]};
-      }
-      stack["layers"].push_back(l);
-    }
-    doc["stacks"].push_back(stack);
-  }
-  doc["notes"] = model.notes();
-  if (args.json) {
-    std::cout << doc.dump(1) << "\n";
-    return 0;
-  }
-
-  std::cout << "model: " << args.model << "\n";
-  if (meta) {
-    std::cout << "name: " << meta->name << "\n";
-    if (!meta->description.empty()) std::cout << "description: " << meta->description << "\n";
-  } else {
-    std::cout << "metadata: none (preprocessing from flags; image tokens inferred)\n";
-  }
-  std::cout << "inputs:";
-  for (const auto& i : model.inputs()) std::cout << " " << i.name << " (" << i.type << ")";
-  std::cout << "\n";
-  if (meta && !meta->budget_grids.empty()) {
-    std::cout << "budgets:";
-    for (const auto& [b, g] : meta->budget_grids) std::cout << " " << b << " (" << g[0] << "x" << g[1] << ")";
-    std::cout << "  default " << meta->default_budget << "\n";
-  }
-  std::cout << "stacks:\n";
-  for (const auto& s : model.stacks()) {
-    std::cout << "  " << s.name << ": " << s.sites.size() << " layers"
-              << (s.name == model.default_stack() ? " (default)" : "") << "\n";
-    for (int idx : s.sites) {
-      const auto& site = model.sites()[idx];
-      std::cout << "    " << site.index << "  " << site.name << "  " << site.op;
-      if (!shapes.empty())
-        std::cout << "  heads " << shapes[idx][0] << "  tokens " << shapes[idx][1] << "x" << shapes[idx][2];
-      std::cout << "\n";
-    }
-  }
-  if (model.sites().empty()) std::cout << "  (no attention found)\n";
-  for (const auto& n : model.notes()) std::cout << "note: " << n << "\n";
-  return 0;
-}
 
 }  // namespace
 
@@ -118,7 +22,15 @@ Action add_inspect(CLI::App& app) {
   cmd->add_option("model", args->model, "TorchScript model (.pt)")->required();
   cmd->add_flag("--json", args->json, "Print JSON instead of text");
   args->input.add_to(*cmd);
-  return [args] { return inspect_command(*args); };
+  return [args] {
+    app::InspectPlan plan;
+    plan.model = args->model;
+    plan.preprocess = args->input.override();
+    plan.device = args->input.device;
+    plan.threads = args->input.threads;
+    plan.json = args->json;
+    return engine().inspect(plan);
+  };
 }
 
 }  // namespace attnviz::cli

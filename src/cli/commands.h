@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "attnviz/error.h"
+
 namespace attnviz::cli {
 
 using Action = std::function<int()>;
@@ -12,5 +14,8 @@ using Action = std::function<int()>;
 Action add_run(CLI::App& app);
 Action add_inspect(CLI::App& app);
 Action add_diff(CLI::App& app);
+
+// How the CLI spells the library's option keys in messages: "layers" -> "--layers".
+std::string option_flag(const std::string& key);
 
 }  // namespace attnviz::cli

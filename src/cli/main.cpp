@@ -8,16 +8,50 @@
 
 #include "attnviz/error.h"
 #include "attnviz/interrupt.h"
+#include "attnviz/runtime.h"
 #include "commands.h"
 
-int main(int argc, char** argv) {
+namespace attnviz::cli {
+
+std::string option_flag(const std::string& key) { return "--" + key; }
+
+}  // namespace attnviz::cli
+
+namespace {
+
+void set_up_logging() {
   auto logger = spdlog::stderr_color_mt("attnviz");
   logger->set_pattern("attnviz: %^%l%$: %v");
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::warn);
+}
+
+spdlog::level::level_enum log_level(bool quiet, int verbose) {
+  return quiet ? spdlog::level::err
+         : verbose >= 2 ? spdlog::level::debug
+         : verbose == 1 ? spdlog::level::info
+                        : spdlog::level::warn;
+}
+
+// Bad arguments as one line in attnviz's own form; help and version as CLI11 prints them.
+int parse_failure(const CLI::App& app, const CLI::ParseError& e) {
+  if (e.get_exit_code() == 0) return app.exit(e);
+  std::string message = e.what();
+  for (auto& c : message)
+    if (c == '\n') c = ' ';
+  spdlog::error("{}", attnviz::Error(attnviz::ExitCode::usage, message).what());
+  return static_cast<int>(attnviz::ExitCode::usage);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  attnviz::configure_process();
+  set_up_logging();
 
   CLI::App app{"attnviz: capture and draw the attention of TorchScript (vision-language) models"};
   app.require_subcommand(1);
+  app.fallthrough();  // -v and -q after the subcommand too
   app.set_version_flag("--version", "attnviz 0.1.0");
   bool quiet = false;
   int verbose = 0;
@@ -30,13 +64,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : static_cast<int>(attnviz::ExitCode::usage);
+    return parse_failure(app, e);
   }
-  spdlog::set_level(quiet ? spdlog::level::err
-                          : verbose >= 2 ? spdlog::level::debug
-                          : verbose == 1 ? spdlog::level::info
-                                         : spdlog::level::warn);
+  spdlog::set_level(log_level(quiet, verbose));
   attnviz::install_interrupt_handlers();
   // A reader that goes away (`attnviz run ... --ndjson | head`) becomes a write error the
   // run reports and stops on cleanly, instead of a kill in the middle of an item.
@@ -46,11 +76,11 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("inspect")) return inspect();
     if (app.got_subcommand("diff")) return diff();
   } catch (const attnviz::Error& e) {
-    spdlog::error("{}", e.what());
+    spdlog::error("{}", e.describe(attnviz::cli::option_flag));
     return static_cast<int>(e.code());
   } catch (const std::exception& e) {
     spdlog::error("internal error: {}", e.what());
-    return 70;
+    return static_cast<int>(attnviz::ExitCode::internal);
   }
   return 0;
 }

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -90,6 +91,28 @@ std::string read_file(const std::string& path) {
 void remove_pending_temporaries() {
   for (int i = 0; i < kSlots; ++i)
     if (g_used[i]) ::unlink(g_names[i]);
+}
+
+std::string join_path(const std::string& dir, const std::string& name) {
+  if (dir.empty() || dir == ".") return name;
+  return (std::filesystem::path(dir) / name).string();
+}
+
+void ensure_directory(const std::string& dir) {
+  if (dir.empty() || dir == ".") return;
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (!std::filesystem::is_directory(dir)) {
+    // Name the component that is in the way, as mkdir -p would.
+    std::filesystem::path blocker;
+    for (const auto& part : std::filesystem::path(dir)) {
+      blocker /= part;
+      if (std::filesystem::exists(blocker) && !std::filesystem::is_directory(blocker))
+        fail(ExitCode::output, dir + ": cannot create output directory (" + blocker.string() + " is a file)");
+    }
+    fail(ExitCode::output, dir + ": cannot create output directory (" + ec.message() + ")");
+  }
+  if (access(dir.c_str(), W_OK) != 0) fail(ExitCode::output, dir + ": output directory is not writable");
 }
 
 }  // namespace attnviz

@@ -1,33 +1,36 @@
 #include "attnviz/error.h"
 
+#include "attnviz/strings.h"
+
 namespace attnviz {
-namespace {
 
 // Messages quote what users and files supply (specs, paths, words, JSON); a newline or
-// terminal escape in those must not break the one-line error, so control bytes are
-// written as escapes. UTF-8 passes through.
-std::string one_line(const std::string& message) {
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  out.reserve(message.size());
-  for (char c : message) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u == '\n') out += "\\n";
-    else if (u == '\r') out += "\\r";
-    else if (u == '\t') out += "\\t";
-    else if (u < 0x20 || u == 0x7f) out += std::string("\\x") + hex[u >> 4] + hex[u & 15];
-    else out += c;
-  }
-  return out;
+// terminal escape in those must not break the one-line error.
+Error::Error(ExitCode code, const std::string& message)
+    : std::runtime_error(escape_control(message)), code_(code) {}
+
+Error::Error(ExitCode code, const std::string& context, const std::string& key, const std::string& detail)
+    : std::runtime_error(escape_control(context + key + detail)),
+      code_(code),
+      context_(context),
+      key_(key),
+      detail_(detail) {}
+
+Error Error::in_context(const std::string& prefix) const {
+  if (key_.empty()) return Error(code_, prefix + ": " + what());
+  return Error(code_, prefix + ": " + context_, key_, detail_);
 }
 
-}  // namespace
-
-Error::Error(ExitCode code, const std::string& message)
-    : std::runtime_error(one_line(message)), code_(code) {}
+std::string Error::describe(const OptionSpelling& spelling) const {
+  if (key_.empty() || !spelling) return what();
+  return escape_control(context_ + spelling(key_) + detail_);
+}
 
 void fail(ExitCode code, const std::string& message) { throw Error(code, message); }
 void fail_usage(const std::string& message) { throw Error(ExitCode::usage, message); }
+void fail_option(const std::string& key, const std::string& detail) {
+  throw Error(ExitCode::usage, "", key, detail);
+}
 void fail_input(const std::string& subject, const std::string& problem) {
   throw Error(ExitCode::input, subject + ": " + problem);
 }

@@ -2,6 +2,7 @@
 
 #include "attnviz/attention.h"
 #include "attnviz/error.h"
+#include "attnviz/strings.h"
 
 namespace attnviz {
 
@@ -22,11 +23,12 @@ HeadFusion parse_head_fusion(const std::string& text) {
   if (text == "max") { f.kind = HeadFusion::Kind::max; return f; }
   if (text == "min") { f.kind = HeadFusion::Kind::min; return f; }
   if (text == "all") { f.kind = HeadFusion::Kind::all; return f; }
-  bool digits = !text.empty() && text.size() < 7;
-  for (char c : text) digits = digits && std::isdigit(static_cast<unsigned char>(c));
-  if (!digits) fail_usage("--heads '" + text + "': expected mean, max, min, all or a head index");
+  // Digits only: no sign, no spaces.
+  const bool digits = !text.empty() && std::isdigit(static_cast<unsigned char>(text[0]));
+  auto head = digits ? parse_integer(text, 0, 999'999) : std::nullopt;
+  if (!head) fail_option("heads", " '" + text + "': expected mean, max, min, all or a head index");
   f.kind = HeadFusion::Kind::head;
-  f.head = std::stoi(text);
+  f.head = static_cast<int>(*head);
   return f;
 }
 

@@ -1,8 +1,11 @@
 #include "attnviz/metadata.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "attnviz/error.h"
+#include "attnviz/strings.h"
 #include "attnviz/site_names.h"
 #include "attnviz/token_layout.h"
 
@@ -79,17 +82,9 @@ class Reader {
 
 }  // namespace
 
-Metadata parse_metadata(const std::string& text, const std::string& source) {
-  Reader r(source);
-  json doc;
-  try {
-    doc = json::parse(text);
-  } catch (const json::exception& e) {
-    r.bad("document", std::string("not valid JSON (") + e.what() + ")");
-  }
-  if (!doc.is_object()) r.bad("document", "expected a JSON object");
-  Metadata m;
-  m.json = text;
+namespace {
+
+void read_header(const Reader& r, const json& doc, Metadata& m) {
   if (r.string(doc, "format", "$") != "attnviz") r.bad("format", "expected \"attnviz\"");
   auto* version = r.child(doc, "version", json::value_t::number_integer, "$");
   if (!version) r.bad("version", "missing");
@@ -97,7 +92,9 @@ Metadata parse_metadata(const std::string& text, const std::string& source) {
     r.bad("version", std::to_string(version->get<long long>()) + " is not supported (this attnviz reads version 1)");
   m.name = r.string(doc, "name", "$");
   m.description = r.string(doc, "description", "$");
+}
 
+void read_inputs(const Reader& r, const json& doc, Metadata& m) {
   if (auto* inputs = r.child(doc, "inputs", json::value_t::array, "$")) {
     m.inputs.clear();
     for (const auto& v : *inputs) {
@@ -112,98 +109,133 @@ Metadata parse_metadata(const std::string& text, const std::string& source) {
     m.output = r.string(doc, "output", "$");
     if (m.output != "logits" && m.output != "other") r.bad("output", "expected \"logits\" or \"other\"");
   }
+}
 
-  if (auto* p = r.child(doc, "preprocess", json::value_t::object, "$")) {
-    if (auto* size = r.child(*p, "size", json::value_t::array, "preprocess")) m.preprocess.size = r.pair(*size, "preprocess.size");
-    if (p->contains("channel_order")) {
-      auto order = r.string(*p, "channel_order", "preprocess");
-      if (order != "RGB" && order != "BGR") r.bad("preprocess.channel_order", "expected \"RGB\" or \"BGR\"");
-      m.preprocess.bgr = order == "BGR";
-    }
-    if (auto* scale = r.child(*p, "scale", json::value_t::number_float, "preprocess")) {
-      m.preprocess.scale = scale->get<double>();
-      if (!(m.preprocess.scale > 0)) r.bad("preprocess.scale", "must be > 0");
-    }
-    if (p->contains("mean")) m.preprocess.mean = r.triple(p->at("mean"), "preprocess.mean", false);
-    if (p->contains("std")) m.preprocess.std = r.triple(p->at("std"), "preprocess.std", true);
+void read_preprocess(const Reader& r, const json& doc, Metadata& m) {
+  auto* p = r.child(doc, "preprocess", json::value_t::object, "$");
+  if (!p) return;
+  if (auto* size = r.child(*p, "size", json::value_t::array, "preprocess")) m.preprocess.size = r.pair(*size, "preprocess.size");
+  if (p->contains("channel_order")) {
+    auto order = r.string(*p, "channel_order", "preprocess");
+    if (order != "RGB" && order != "BGR") r.bad("preprocess.channel_order", "expected \"RGB\" or \"BGR\"");
+    m.preprocess.bgr = order == "BGR";
   }
+  if (auto* scale = r.child(*p, "scale", json::value_t::number_float, "preprocess")) {
+    m.preprocess.scale = scale->get<double>();
+    if (!(m.preprocess.scale > 0)) r.bad("preprocess.scale", "must be > 0");
+  }
+  if (p->contains("mean")) m.preprocess.mean = r.triple(p->at("mean"), "preprocess.mean", false);
+  if (p->contains("std")) m.preprocess.std = r.triple(p->at("std"), "preprocess.std", true);
+}
 
-  if (auto* budgets = r.child(doc, "budgets", json::value_t::object, "$")) {
-    if (auto* grids = r.child(*budgets, "grids", json::value_t::object, "budgets")) {
-      for (const auto& [key, value] : grids->items()) {
-        int budget = 0;
-        try {
-          size_t used = 0;
-          budget = std::stoi(key, &used);
-          if (used != key.size() || budget <= 0) throw std::invalid_argument(key);
-        } catch (const std::exception&) {
-          r.bad("budgets.grids", "key '" + key + "' is not a positive integer");
-        }
-        auto grid = r.pair(value, "budgets.grids." + key);
-        const long long tokens = static_cast<long long>(grid[0]) * grid[1];
-        if (tokens != budget)
-          r.bad("budgets.grids." + key, "grid " + std::to_string(grid[0]) + "x" + std::to_string(grid[1]) +
-                                            " has " + std::to_string(tokens) + " tokens, not " + key);
-        m.budget_grids[budget] = grid;
-      }
-    }
-    if (auto* d = r.child(*budgets, "default", json::value_t::number_integer, "budgets")) {
-      m.default_budget = r.positive_int(*d, "budgets.default");
-      if (!m.budget_grids.count(m.default_budget)) r.bad("budgets.default", "not one of budgets.grids");
-    } else if (!m.budget_grids.empty()) {
-      m.default_budget = m.budget_grids.rbegin()->first;
+void read_budgets(const Reader& r, const json& doc, Metadata& m) {
+  auto* budgets = r.child(doc, "budgets", json::value_t::object, "$");
+  if (!budgets) return;
+  if (auto* grids = r.child(*budgets, "grids", json::value_t::object, "budgets")) {
+    for (const auto& [key, value] : grids->items()) {
+      auto budget = parse_integer(key, 1, 1'000'000'000);
+      if (!budget) r.bad("budgets.grids", "key '" + key + "' is not a positive integer");
+      auto grid = r.pair(value, "budgets.grids." + key);
+      const long long tokens = static_cast<long long>(grid[0]) * grid[1];
+      if (tokens != *budget)
+        r.bad("budgets.grids." + key, "grid " + std::to_string(grid[0]) + "x" + std::to_string(grid[1]) +
+                                          " has " + std::to_string(tokens) + " tokens, not " + key);
+      m.budget_grids[static_cast<int>(*budget)] = grid;
     }
   }
-
-  if (auto* stacks = r.child(doc, "stacks", json::value_t::object, "$")) {
-    for (const auto& [name, value] : stacks->items()) {
-      const std::string where = "stacks." + name;
-      if (!value.is_object()) r.bad(where, "expected an object");
-      ImageTokenSpec spec;
-      auto* tokens = r.child(value, "image_tokens", json::value_t::object, where);
-      if (!tokens) r.bad(where, "missing image_tokens");
-      if (tokens->contains("offset")) spec.offset = r.non_negative_int(tokens->at("offset"), where + ".image_tokens.offset");
-      if (!tokens->contains("grid")) r.bad(where + ".image_tokens", "missing grid");
-      const auto& grid = tokens->at("grid");
-      if (grid.is_string() && grid.get<std::string>() == "budget") {
-        if (m.budget_grids.empty()) r.bad(where + ".image_tokens.grid", "\"budget\" but no budgets.grids");
-        spec.grid_from_budget = true;
-      } else {
-        auto hw = r.pair(grid, where + ".image_tokens.grid");
-        if (static_cast<long long>(hw[0]) * hw[1] > kMaxImageTokens)
-          r.bad(where + ".image_tokens.grid", "more than " + std::to_string(kMaxImageTokens) + " image tokens");
-        spec.grid_h = hw[0];
-        spec.grid_w = hw[1];
-      }
-      m.stacks[name] = spec;
-    }
+  if (auto* d = r.child(*budgets, "default", json::value_t::number_integer, "budgets")) {
+    m.default_budget = r.positive_int(*d, "budgets.default");
+    if (!m.budget_grids.count(m.default_budget)) r.bad("budgets.default", "not one of budgets.grids");
+  } else if (!m.budget_grids.empty()) {
+    m.default_budget = m.budget_grids.rbegin()->first;
   }
+}
 
-  if (auto* t = r.child(doc, "tokenizer", json::value_t::object, "$")) {
-    TokenizerSpec spec;
-    auto type = r.string(*t, "type", "tokenizer");
-    if (type != "words") r.bad("tokenizer.type", "'" + type + "' is not supported (\"words\")");
-    auto* vocab = r.child(*t, "vocab", json::value_t::array, "tokenizer");
-    if (!vocab || vocab->empty()) r.bad("tokenizer.vocab", "missing or empty");
-    for (const auto& v : *vocab) {
-      if (!v.is_string()) r.bad("tokenizer.vocab", "expected strings");
-      spec.vocab.push_back(v.get<std::string>());
-    }
-    spec.bos = r.string(*t, "bos", "tokenizer");
-    spec.eos = r.string(*t, "eos", "tokenizer");
-    spec.unk = r.string(*t, "unk", "tokenizer");
-    spec.pad = r.string(*t, "pad", "tokenizer");
-    for (const auto* special : {&spec.bos, &spec.eos, &spec.unk, &spec.pad})
-      if (!special->empty() && std::find(spec.vocab.begin(), spec.vocab.end(), *special) == spec.vocab.end())
-        r.bad("tokenizer", "special token '" + *special + "' is not in the vocabulary");
-    m.tokenizer = std::move(spec);
+ImageTokenSpec read_stack(const Reader& r, const json& value, const std::string& where, const Metadata& m) {
+  if (!value.is_object()) r.bad(where, "expected an object");
+  ImageTokenSpec spec;
+  auto* tokens = r.child(value, "image_tokens", json::value_t::object, where);
+  if (!tokens) r.bad(where, "missing image_tokens");
+  if (tokens->contains("offset")) spec.offset = r.non_negative_int(tokens->at("offset"), where + ".image_tokens.offset");
+  if (!tokens->contains("grid")) r.bad(where + ".image_tokens", "missing grid");
+  const auto& grid = tokens->at("grid");
+  if (grid.is_string() && grid.get<std::string>() == "budget") {
+    if (m.budget_grids.empty()) r.bad(where + ".image_tokens.grid", "\"budget\" but no budgets.grids");
+    spec.grid_from_budget = true;
+  } else {
+    auto hw = r.pair(grid, where + ".image_tokens.grid");
+    if (static_cast<long long>(hw[0]) * hw[1] > kMaxImageTokens)
+      r.bad(where + ".image_tokens.grid", "more than " + std::to_string(kMaxImageTokens) + " image tokens");
+    spec.grid_h = hw[0];
+    spec.grid_w = hw[1];
   }
+  return spec;
+}
+
+void read_stacks(const Reader& r, const json& doc, Metadata& m) {
+  if (auto* stacks = r.child(doc, "stacks", json::value_t::object, "$"))
+    for (const auto& [name, value] : stacks->items()) m.stacks[name] = read_stack(r, value, "stacks." + name, m);
+}
+
+void read_tokenizer(const Reader& r, const json& doc, Metadata& m) {
+  auto* t = r.child(doc, "tokenizer", json::value_t::object, "$");
+  if (!t) return;
+  TokenizerSpec spec;
+  auto type = r.string(*t, "type", "tokenizer");
+  if (type != "words") r.bad("tokenizer.type", "'" + type + "' is not supported (\"words\")");
+  auto* vocab = r.child(*t, "vocab", json::value_t::array, "tokenizer");
+  if (!vocab || vocab->empty()) r.bad("tokenizer.vocab", "missing or empty");
+  for (const auto& v : *vocab) {
+    if (!v.is_string()) r.bad("tokenizer.vocab", "expected strings");
+    spec.vocab.push_back(v.get<std::string>());
+  }
+  spec.bos = r.string(*t, "bos", "tokenizer");
+  spec.eos = r.string(*t, "eos", "tokenizer");
+  spec.unk = r.string(*t, "unk", "tokenizer");
+  const std::string pad = r.string(*t, "pad", "tokenizer");  // read, to check it, but never used
+  for (const std::string* special : std::initializer_list<const std::string*>{&spec.bos, &spec.eos, &spec.unk, &pad})
+    if (!special->empty() && std::find(spec.vocab.begin(), spec.vocab.end(), *special) == spec.vocab.end())
+      r.bad("tokenizer", "special token '" + *special + "' is not in the vocabulary");
+  m.tokenizer = std::move(spec);
+}
+
+void read_generation(const Reader& r, const json& doc, Metadata& m) {
   if (auto* g = r.child(doc, "generation", json::value_t::object, "$")) {
     if (auto* n = r.child(*g, "max_new_tokens", json::value_t::number_integer, "generation"))
       m.max_new_tokens = r.positive_int(*n, "generation.max_new_tokens");
     m.default_prompt = r.string(*g, "default_prompt", "generation");
   }
+}
+
+}  // namespace
+
+Metadata parse_metadata(const std::string& text, const std::string& source) {
+  Reader r(source);
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::exception& e) {
+    r.bad("document", std::string("not valid JSON (") + e.what() + ")");
+  }
+  if (!doc.is_object()) r.bad("document", "expected a JSON object");
+  Metadata m;
+  m.json = text;
+  read_header(r, doc, m);
+  read_inputs(r, doc, m);
+  read_preprocess(r, doc, m);
+  read_budgets(r, doc, m);
+  read_stacks(r, doc, m);
+  read_tokenizer(r, doc, m);
+  read_generation(r, doc, m);
   return m;
+}
+
+Preprocess PreprocessOverride::applied_to(Preprocess p) const {
+  if (size) p.size = *size;
+  if (mean) p.mean = *mean;
+  if (std) p.std = *this->std;
+  if (bgr) p.bgr = true;
+  return p;
 }
 
 const ImageTokenSpec* find_stack_spec(const Metadata& meta, const std::string& stack) {

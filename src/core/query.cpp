@@ -5,20 +5,19 @@
 #include <cstdio>
 
 #include "attnviz/error.h"
+#include "attnviz/strings.h"
 
 namespace attnviz {
 
-bool parse_whole_int(const std::string& text, int& value) {
-  if (text.empty() || text.size() > 11) return false;
-  const size_t first = (text[0] == '-' || text[0] == '+') ? 1 : 0;
-  if (first == text.size()) return false;
-  for (size_t i = first; i < text.size(); ++i)
-    if (text[i] < '0' || text[i] > '9') return false;
-  const long long v = std::stoll(text);
-  if (v < INT_MIN || v > INT_MAX) return false;
-  value = static_cast<int>(v);
-  return true;
+namespace {
+
+bool parse_row(const std::string& text, int& value) {
+  auto v = parse_integer(text, INT_MIN, INT_MAX);
+  if (v) value = static_cast<int>(*v);
+  return v.has_value();
 }
+
+}  // namespace
 
 std::string QuerySpec::str() const {
   switch (kind) {
@@ -40,18 +39,18 @@ QuerySpec parse_query(const std::string& text) {
   if (text == "text") { q.kind = QuerySpec::Kind::text; return q; }
   q.kind = QuerySpec::Kind::range;
   const size_t colon = text.find(':');
-  if (colon == std::string::npos ? parse_whole_int(text, q.first) && parse_whole_int(text, q.last)
-                                 : parse_whole_int(text.substr(0, colon), q.first) &&
-                                       parse_whole_int(text.substr(colon + 1), q.last))
+  if (colon == std::string::npos ? parse_row(text, q.first) && parse_row(text, q.last)
+                                 : parse_row(text.substr(0, colon), q.first) &&
+                                       parse_row(text.substr(colon + 1), q.last))
     return q;
-  fail_usage("--query '" + text + "': expected last, cls, answer, text, a row N or rows A:B");
+  fail_option("query", " '" + text + "': expected last, cls, answer, text, a row N or rows A:B");
 }
 
 std::vector<int> query_rows(const QuerySpec& q, const SequenceLayout& s) {
   std::vector<int> rows;
   auto check = [&](int r) {
     if (r < 0 || r >= s.tq)
-      fail_usage("--query " + q.str() + ": row " + std::to_string(r) + " is outside the " +
+      fail_option("query", " " + q.str() + ": row " + std::to_string(r) + " is outside the " +
                  std::to_string(s.tq) + " query tokens");
     return r;
   };
@@ -59,13 +58,13 @@ std::vector<int> query_rows(const QuerySpec& q, const SequenceLayout& s) {
     case QuerySpec::Kind::last: rows.push_back(s.tq - 1); break;
     case QuerySpec::Kind::cls: rows.push_back(check(s.cls_row)); break;
     case QuerySpec::Kind::answer:
-      if (s.answer_len <= 0) fail_usage("--query answer: the model generated no answer here");
+      if (s.answer_len <= 0) fail_option("query", " answer: the model generated no answer here");
       // The rows whose outputs predicted the answer tokens: the last prompt token up to
       // the answer's second-to-last token.
       for (int j = 0; j < s.answer_len; ++j) rows.push_back(check(s.text_offset + s.prompt_len - 1 + j));
       break;
     case QuerySpec::Kind::text:
-      if (s.prompt_len + s.answer_len <= 0) fail_usage("--query text: the sequence has no text tokens");
+      if (s.prompt_len + s.answer_len <= 0) fail_option("query", " text: the sequence has no text tokens");
       for (int j = 0; j < s.prompt_len + s.answer_len; ++j) rows.push_back(check(s.text_offset + j));
       break;
     case QuerySpec::Kind::range: {
@@ -73,7 +72,7 @@ std::vector<int> query_rows(const QuerySpec& q, const SequenceLayout& s) {
       int b = q.last < 0 ? s.tq + q.last : q.last;
       check(a);
       check(b);
-      if (a > b) fail_usage("--query " + q.str() + ": range runs backwards");
+      if (a > b) fail_option("query", " " + q.str() + ": range runs backwards");
       for (int r = a; r <= b; ++r) rows.push_back(r);
       break;
     }

@@ -4,7 +4,7 @@
 #include <cstdio>
 
 #include "attnviz/error.h"
-#include "attnviz/query.h"
+#include "attnviz/strings.h"
 
 namespace attnviz {
 namespace {
@@ -66,14 +66,18 @@ std::optional<TokenSpan> resolve_image_tokens(const Metadata* meta, const Layout
 }
 
 TokenSpan parse_token_span(const std::string& text) {
-  int offset = -1, h = 0, w = 0;
   const size_t colon = text.find(':');
   const size_t x = colon == std::string::npos ? colon : text.find('x', colon);
-  if (x == std::string::npos || !parse_whole_int(text.substr(0, colon), offset) ||
-      !parse_whole_int(text.substr(colon + 1, x - colon - 1), h) || !parse_whole_int(text.substr(x + 1), w) ||
-      offset < 0 || h <= 0 || w <= 0 || static_cast<long long>(h) * w > kMaxImageTokens)
-    fail_usage("--image-tokens '" + text + "': expected OFFSET:HxW, e.g. 1:14x14");
-  return TokenSpan{offset, h * w, h, w};
+  std::optional<long long> offset, h, w;
+  if (x != std::string::npos) {
+    offset = parse_integer(text.substr(0, colon), 0, kMaxImageTokens);
+    h = parse_integer(text.substr(colon + 1, x - colon - 1), 1, kMaxImageTokens);
+    w = parse_integer(text.substr(x + 1), 1, kMaxImageTokens);
+  }
+  if (!offset || !h || !w || *h * *w > kMaxImageTokens)
+    fail_option("image-tokens", " '" + text + "': expected OFFSET:HxW, e.g. 1:14x14");
+  const int hi = static_cast<int>(*h), wi = static_cast<int>(*w);
+  return TokenSpan{static_cast<int>(*offset), hi * wi, hi, wi};
 }
 
 }  // namespace attnviz

@@ -4,6 +4,18 @@
 
 namespace attnviz {
 
+BgrImage to_bgr_image(const cv::Mat& bgr) {
+  CV_Assert(bgr.type() == CV_8UC3);
+  BgrImage out;
+  out.width = bgr.cols;
+  out.height = bgr.rows;
+  out.pixels.resize(static_cast<size_t>(bgr.cols) * bgr.rows * 3);
+  for (int y = 0; y < bgr.rows; ++y)
+    std::copy(bgr.ptr<uint8_t>(y), bgr.ptr<uint8_t>(y) + bgr.cols * 3, out.pixels.begin() + static_cast<size_t>(y) * bgr.cols * 3);
+  return out;
+}
+
+
 ImageTensor preprocess(const cv::Mat& bgr, const Preprocess& p) {
   cv::Mat img = bgr;
   if (p.size && (img.rows != (*p.size)[0] || img.cols != (*p.size)[1]))

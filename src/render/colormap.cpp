@@ -3,7 +3,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "attnviz/error.h"
-#include "attnviz/render.h"
+#include "attnviz/render/colormap.h"
 
 namespace attnviz {
 namespace {
@@ -34,7 +34,7 @@ int parse_colormap(const std::string& name) {
   if (it == colormaps().end()) {
     std::string valid;
     for (const auto& n : colormap_names()) valid += (valid.empty() ? "" : ", ") + n;
-    fail_usage("--colormap '" + name + "': unknown colormap (" + valid + ")");
+    fail_option("colormap", " '" + name + "': unknown colormap (" + valid + ")");
   }
   return it->second;
 }

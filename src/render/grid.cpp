@@ -4,7 +4,8 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include "attnviz/render.h"
+#include "attnviz/render/colormap.h"
+#include "attnviz/render/grid.h"
 #include "palette.h"
 #include "text.h"
 

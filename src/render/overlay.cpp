@@ -5,7 +5,8 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include "attnviz/render.h"
+#include "attnviz/render/colormap.h"
+#include "attnviz/render/overlay.h"
 #include "palette.h"
 #include "text.h"
 
@@ -42,6 +43,11 @@ const cv::Mat& corner_label(const std::string& text) {
 }
 
 }  // namespace
+
+cv::Mat as_mat(const BgrImage& image) {
+  // OpenCV takes a non-const pointer for headers of both kinds; nothing writes through it.
+  return cv::Mat(image.height, image.width, CV_8UC3, const_cast<uint8_t*>(image.pixels.data()));
+}
 
 cv::Mat blend_map(const cv::Mat& bgr, const ImageMap& map, int colormap, double alpha) {
   cv::Mat grid(map.grid_h, map.grid_w, CV_32F);

@@ -66,7 +66,7 @@ json analysis_json(const Analysis& a, const ReportOptions& o) {
   j["format"] = "attnviz-result";
   j["version"] = kResultVersion;
   j["model"] = {{"path", a.model_path}, {"name", a.model_name}};
-  j["image"] = {{"path", a.image_path}, {"width", a.image.cols}, {"height", a.image.rows}};
+  j["image"] = {{"path", a.image_path}, {"width", a.image ? a.image->width : 0}, {"height", a.image ? a.image->height : 0}};
   json input = {{"height", a.input_h}, {"width", a.input_w}};
   if (a.budget) {
     input["budget"] = a.budget;

@@ -1,11 +1,10 @@
 #include "attnviz/snapshot_diff.h"
-
-#include <dirent.h>
-#include <sys/stat.h>
+#include "attnviz/strings.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <set>
 
 #include "attnviz/atomic_file.h"
@@ -14,6 +13,8 @@
 
 namespace attnviz {
 namespace {
+
+namespace fs = std::filesystem;
 
 using nlohmann::json;
 
@@ -288,35 +289,37 @@ void diff_file(const std::string& e_path, const std::string& a_path, const std::
 enum class Kind { missing, file, directory };
 
 Kind kind_of(const std::string& path) {
-  struct stat st {};
-  if (stat(path.c_str(), &st) != 0) return Kind::missing;
-  return S_ISDIR(st.st_mode) ? Kind::directory : Kind::file;
+  std::error_code ec;
+  const auto status = fs::status(path, ec);
+  if (ec || !fs::exists(status)) return Kind::missing;
+  return fs::is_directory(status) ? Kind::directory : Kind::file;
 }
 
-// Relative paths of the files under `root`, recursively; dot files are skipped (editor
-// and VCS droppings, and attnviz's own staging directories).
-void list_files(const std::string& root, const std::string& rel, std::set<std::string>& out) {
-  const std::string dir = rel.empty() ? root : root + "/" + rel;
-  DIR* d = opendir(dir.c_str());
-  if (!d) fail_usage(dir + ": cannot list directory");
-  std::vector<std::string> names;
-  while (dirent* entry = readdir(d)) {
-    std::string name = entry->d_name;
-    if (!name.empty() && name[0] != '.') names.push_back(name);
+// Relative paths of the files under `root`, recursively; dot files and dot directories
+// are skipped (editor and VCS droppings, and attnviz's own staging directories).
+std::set<std::string> list_files(const std::string& root) {
+  std::set<std::string> out;
+  const std::string prefix = root.back() == '/' ? root : root + "/";  // paths below are root / name
+  std::error_code ec;
+  fs::recursive_directory_iterator it(root, fs::directory_options::follow_directory_symlink, ec), end;
+  if (ec) fail_usage(root + ": cannot list directory");
+  for (; it != end; it.increment(ec)) {
+    if (ec) fail_usage(root + ": cannot list directory (" + ec.message() + ")");
+    const std::string name = it->path().filename().string();
+    const bool dir = kind_of(it->path().string()) == Kind::directory;
+    if (name.empty() || name[0] == '.') {
+      if (dir) it.disable_recursion_pending();
+      continue;
+    }
+    if (!dir) out.insert(it->path().string().substr(prefix.size()));
   }
-  closedir(d);
-  for (const auto& name : names) {
-    const std::string child = rel.empty() ? name : rel + "/" + name;
-    if (kind_of(root + "/" + child) == Kind::directory) list_files(root, child, out);
-    else out.insert(child);
-  }
+  return out;
 }
 
 std::string base_name(const std::string& path) {
   std::string p = path;
   while (p.size() > 1 && p.back() == '/') p.pop_back();
-  const auto slash = p.find_last_of('/');
-  return slash == std::string::npos ? p : p.substr(slash + 1);
+  return fs::path(p).filename().string();
 }
 
 }  // namespace
@@ -337,16 +340,7 @@ std::string Drift::str() const {
   s += ": " + problem;
   // Field names are JSON keys, file names come from the directory: either may hold a
   // newline or a terminal escape. One line, always.
-  std::string line;
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u == '\n') line += "\\n";
-    else if (u == '\r') line += "\\r";
-    else if (u == '\t') line += "\\t";
-    else if (u < 0x20 || u == 0x7f) line += "\\x" + std::string(1, "0123456789abcdef"[u >> 4]) + "0123456789abcdef"[u & 15];
-    else line += c;
-  }
-  return line;
+  return escape_control(s);
 }
 
 json Drift::to_json() const {
@@ -395,9 +389,7 @@ DiffReport diff_paths(const std::string& expected, const std::string& actual, co
     diff_file(expected, actual, name, options, report);
     return report;
   }
-  std::set<std::string> e_files, a_files;
-  list_files(expected, "", e_files);
-  list_files(actual, "", a_files);
+  const std::set<std::string> e_files = list_files(expected), a_files = list_files(actual);
   std::set<std::string> all = e_files;
   all.insert(a_files.begin(), a_files.end());
   for (const auto& rel : all) {

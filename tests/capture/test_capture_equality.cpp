@@ -62,7 +62,7 @@ class CaptureEquality : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(CaptureEquality, PerHeadProbabilitiesMatchEagerPyTorch) {
   const auto f = fixture(GetParam());
-  Model model = Model::load(f.path(f.ref["model"]), {"cpu", 1});
+  Model model = Model::load(f.path(f.ref["model"]), {"cpu"});
   const auto& sites = f.ref["sites"];
   ASSERT_EQ(model.sites().size(), sites.size());
   CaptureRequest req{all_sites(model), parse_head_fusion("mean"), true};
@@ -86,7 +86,7 @@ TEST_P(CaptureEquality, PerHeadProbabilitiesMatchEagerPyTorch) {
 
 TEST_P(CaptureEquality, TapsLeaveTheModelsOutputUnchanged) {
   const auto f = fixture(GetParam());
-  Model model = Model::load(f.path(f.ref["model"]), {"cpu", 1});
+  Model model = Model::load(f.path(f.ref["model"]), {"cpu"});
   auto expected = read_npy(f.path(f.ref["output"]));
   CaptureRequest req{all_sites(model), parse_head_fusion("mean"), false};
   auto result = model.run(inputs_of(f), req);
@@ -96,7 +96,7 @@ TEST_P(CaptureEquality, TapsLeaveTheModelsOutputUnchanged) {
 
 TEST_P(CaptureEquality, HeadFusionInTheGraphMatchesFusingThePerHeadValues) {
   const auto f = fixture(GetParam());
-  Model model = Model::load(f.path(f.ref["model"]), {"cpu", 1});
+  Model model = Model::load(f.path(f.ref["model"]), {"cpu"});
   const auto in = inputs_of(f);
   auto heads = model.run(in, {all_sites(model), parse_head_fusion("all"), true});
   for (const char* fusion : {"mean", "max", "min", "1"}) {
@@ -124,7 +124,7 @@ TEST_P(CaptureEquality, HeadFusionInTheGraphMatchesFusingThePerHeadValues) {
 
 TEST_P(CaptureEquality, OnlyTheSelectedLayerIsReturned) {
   const auto f = fixture(GetParam());
-  Model model = Model::load(f.path(f.ref["model"]), {"cpu", 1});
+  Model model = Model::load(f.path(f.ref["model"]), {"cpu"});
   const int last = static_cast<int>(model.sites().size()) - 1;
   auto result = model.run(inputs_of(f), {{last}, parse_head_fusion("mean"), true});
   ASSERT_EQ(result.layers.size(), 1u);
@@ -138,7 +138,7 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, CaptureEquality,
 
 TEST(Capture, SitesAreGroupedIntoStacksInExecutionOrder) {
   const auto f = fixture("vlm_scripted");
-  Model model = Model::load(f.path("vlm_scripted.pt"), {"cpu", 1});
+  Model model = Model::load(f.path("vlm_scripted.pt"), {"cpu"});
   ASSERT_EQ(model.stacks().size(), 2u);
   EXPECT_EQ(model.stacks()[0].name, "vision.blocks");
   EXPECT_EQ(model.stacks()[1].name, "lm.layers");
@@ -149,7 +149,7 @@ TEST(Capture, SitesAreGroupedIntoStacksInExecutionOrder) {
 
 TEST(Capture, MultiheadAttentionReportsItsFusedOpAndCrossAttentionShape) {
   const auto f = fixture("mha");
-  Model model = Model::load(f.path("mha.pt"), {"cpu", 1});
+  Model model = Model::load(f.path("mha.pt"), {"cpu"});
   ASSERT_EQ(model.sites().size(), 3u);
   EXPECT_EQ(model.sites()[0].op, "native_mha");
   auto shapes = model.probe_shapes(inputs_of(f));
@@ -158,10 +158,10 @@ TEST(Capture, MultiheadAttentionReportsItsFusedOpAndCrossAttentionShape) {
 
 TEST(Capture, AModelWithoutAttentionHasNoSitesAndSelectingIsAModelError) {
   const auto f = fixture("noattn");
-  Model model = Model::load(f.path("noattn.pt"), {"cpu", 1});
+  Model model = Model::load(f.path("noattn.pt"), {"cpu"});
   EXPECT_TRUE(model.sites().empty());
   try {
-    select_sites(model, "", "all");
+    select_sites(model, "", LayerSelection::parse("all"));
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ExitCode::model);
@@ -173,7 +173,7 @@ TEST(Capture, LoadingANonTorchScriptFileIsAModelErrorNamingIt) {
   test::TempDir dir("notts");
   test::write_text(dir.file("weights.pt"), "not a zip archive at all");
   try {
-    Model::load(dir.file("weights.pt"), {"cpu", 1});
+    Model::load(dir.file("weights.pt"), {"cpu"});
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ExitCode::model);

@@ -19,7 +19,7 @@ std::string model_path(const std::string& name) { return test::fixtures_dir() + 
 }  // namespace
 
 TEST(Pipeline, VlmGeneratesAnAnswerAndMapsEveryLayerOnItsGrid) {
-  Model model = Model::load(model_path("vlm_scripted"), {"cpu", 1});
+  Model model = Model::load(model_path("vlm_scripted"), {"cpu"});
   AnalysisOptions o;
   o.stack = "all";
   Analysis a = analyze_loaded_image(model, random_image(40, 40), "random.png", o);
@@ -45,7 +45,7 @@ TEST(Pipeline, VlmGeneratesAnAnswerAndMapsEveryLayerOnItsGrid) {
 }
 
 TEST(Pipeline, MetadataFreeModelUsesFlagsAndInfersTheGrid) {
-  Model model = Model::load(model_path("bhtt_flat"), {"cpu", 1});
+  Model model = Model::load(model_path("bhtt_flat"), {"cpu"});
   AnalysisOptions o;
   Preprocess p;
   p.size = std::array<int, 2>{32, 32};
@@ -59,22 +59,22 @@ TEST(Pipeline, MetadataFreeModelUsesFlagsAndInfersTheGrid) {
 }
 
 TEST(Pipeline, LayerSpecsSelectPerStackAndOutOfRangeIsAUsageError) {
-  Model model = Model::load(model_path("vlm_scripted"), {"cpu", 1});
-  EXPECT_EQ(select_sites(model, "", "-1"), (std::vector<int>{4}));
-  EXPECT_EQ(select_sites(model, "vision", "0"), (std::vector<int>{0}));
-  EXPECT_EQ(select_sites(model, "all", "0"), (std::vector<int>{0, 2}));
+  Model model = Model::load(model_path("vlm_scripted"), {"cpu"});
+  EXPECT_EQ(select_sites(model, "", LayerSelection::parse("-1")), (std::vector<int>{4}));
+  EXPECT_EQ(select_sites(model, "vision", LayerSelection::parse("0")), (std::vector<int>{0}));
+  EXPECT_EQ(select_sites(model, "all", LayerSelection::parse("0")), (std::vector<int>{0, 2}));
   try {
-    select_sites(model, "", "3");
+    select_sites(model, "", LayerSelection::parse("3"));
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ExitCode::usage);
     EXPECT_NE(std::string(e.what()).find("0-2"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(select_sites(model, "decoder", "0"), Error);
+  EXPECT_THROW(select_sites(model, "decoder", LayerSelection::parse("0")), Error);
 }
 
 TEST(Pipeline, InputIdsOutsideTheVocabularyAreAUsageError) {
-  Model model = Model::load(model_path("vlm_scripted"), {"cpu", 1});
+  Model model = Model::load(model_path("vlm_scripted"), {"cpu"});
   AnalysisOptions o;
   o.input_ids = std::vector<int64_t>{1, 9999};
   try {

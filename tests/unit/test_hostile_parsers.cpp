@@ -26,7 +26,7 @@
 #include "attnviz/attention.h"
 #include "attnviz/error.h"
 #include "attnviz/image.h"
-#include "attnviz/layer_spec.h"
+#include "attnviz/layer_selection.h"
 #include "attnviz/metadata.h"
 #include "attnviz/npy.h"
 #include "attnviz/query.h"
@@ -471,6 +471,14 @@ TEST(HostileImages, DirectoriesDevicesAndMissingFilesAreNamed) {
 
 // ---- command-line specs
 
+namespace {
+
+std::vector<int> parse_layer_spec(const std::string& spec, int layer_count) {
+  return LayerSelection::parse(spec).resolve(layer_count);
+}
+
+}  // namespace
+
 TEST(HostileSpecs, LayerSpecsRefuseJunkOnOneLine) {
   for (const char* bad : {"1,,2", "a-b", "99", "-100", ",", " , ", "1-", "-", "1---2", "0x1", "1e3",
                           "999999999999999", "1-999999999999", "+", "all,1", "1\n2"}) {
@@ -478,7 +486,7 @@ TEST(HostileSpecs, LayerSpecsRefuseJunkOnOneLine) {
       parse_layer_spec(bad, 24);
       ADD_FAILURE() << "accepted '" << bad << "'";
     } catch (const Error& e) {
-      const std::string what = e.what();
+      const std::string what = e.describe([](const std::string& key) { return "--" + key; });
       EXPECT_EQ(e.code(), ExitCode::usage) << what;
       EXPECT_EQ(what.rfind("--layers '", 0), 0u) << what;
       EXPECT_EQ(what.find('\n'), std::string::npos) << what;
@@ -524,7 +532,7 @@ TEST(HostileSpecs, HeadFusionAndIntListsRefuseJunk) {
   for (const char* bad : {"-1", "avg", "", "1e3", "9999999", "mean ", "MAX"}) EXPECT_THROW(parse_head_fusion(bad), Error) << bad;
   EXPECT_EQ(parse_head_fusion("999999").head, 999999);
   for (const char* bad : {"", ",", "8,", "0", "-8", "100000001", "99999999999999", "8;16"})
-    EXPECT_THROW(parse_int_list(bad, "--budgets"), Error) << bad;
+    EXPECT_THROW(parse_int_list(bad, "budgets"), Error) << bad;
 }
 
 // ---- metadata and .npy

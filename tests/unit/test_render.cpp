@@ -5,8 +5,11 @@
 
 #include "attnviz/error.h"
 #include "attnviz/image.h"
-#include "attnviz/outputs.h"
-#include "attnviz/render.h"
+#include "attnviz/render/colormap.h"
+#include "attnviz/render/compose.h"
+#include "attnviz/render/grid.h"
+#include "attnviz/render/overlay.h"
+#include "attnviz/render/png.h"
 
 using namespace attnviz;
 

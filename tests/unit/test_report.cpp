@@ -11,7 +11,7 @@ Analysis sample() {
   a.model_path = "m.pt";
   a.model_name = "m";
   a.image_path = "x.png";
-  a.image = cv::Mat(8, 8, CV_8UC3, cv::Scalar(0, 0, 0));
+  a.image = std::make_shared<const BgrImage>(BgrImage{8, 8, std::vector<uint8_t>(8 * 8 * 3, 0)});
   a.input_h = a.input_w = 8;
   a.prompt = "what?";
   a.prompt_ids = {1, 5};

@@ -8,7 +8,7 @@
 
 #include "attnviz/error.h"
 #include "attnviz/npy.h"
-#include "attnviz/render.h"
+#include "attnviz/image_compare.h"
 #include "attnviz/snapshot_diff.h"
 #include "test_support.h"
 

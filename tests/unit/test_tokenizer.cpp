@@ -26,7 +26,7 @@ TEST(Tokenizer, SplitsPunctuationAndLowercases) {
 
 TEST(Tokenizer, EncodesAndDecodes) {
   attnviz::WordTokenizer t(spec(false));
-  EXPECT_EQ(t.encode("what color is the circle?"), (std::vector<int64_t>{3, 4, 5, 6, 7, 8}));
+  EXPECT_EQ(t.encode("what color is the circle?", false), (std::vector<int64_t>{3, 4, 5, 6, 7, 8}));
   EXPECT_EQ(t.bos(), 1);
   EXPECT_EQ(t.eos(), 2);
   EXPECT_EQ(t.decode({9, 10, 7, 11}), "a red circle.");
@@ -42,5 +42,5 @@ TEST(Tokenizer, UnknownWordIsAUsageErrorUnlessThereIsAnUnknownToken) {
     EXPECT_NE(std::string(e.what()).find("'colour'"), std::string::npos);
   }
   attnviz::WordTokenizer lenient(spec(true));
-  EXPECT_EQ(lenient.encode("what colour"), (std::vector<int64_t>{3, 12}));
+  EXPECT_EQ(lenient.encode("what colour", false), (std::vector<int64_t>{3, 12}));
 }

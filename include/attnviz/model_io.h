@@ -1,0 +1,30 @@
+#pragma once
+// What goes into a model run and what comes out, as plain data.
+#include <cstdint>
+#include <vector>
+
+#include "attnviz/attention.h"
+#include "attnviz/image_tensor.h"
+
+namespace attnviz {
+
+struct ModelInputs {
+  ImageTensor image;
+  std::vector<int64_t> input_ids;  // empty for image-only models
+  int budget = 0;                  // 0: the metadata's default (or none)
+};
+
+struct CaptureRequest {
+  std::vector<int> sites;  // indices into Model::sites()
+  HeadFusion fusion;
+  bool per_head = false;   // also return unfused [heads, tq, tk]
+};
+
+struct ForwardResult {
+  std::vector<AttentionMap> layers;  // in the order of CaptureRequest::sites
+  std::vector<float> last_logits;    // logits of the last text position, when any
+  std::vector<float> output;         // the model's own (first) output tensor, flattened
+  std::vector<int64_t> output_shape;
+};
+
+}  // namespace attnviz

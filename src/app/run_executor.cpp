@@ -1,0 +1,184 @@
+// `attnviz run`: the plan carried out. Models load once; every image goes through every
+// model (or every budget), its figures are built and written by the sinks into a staging
+// directory, and the batch runner commits them and reports each item.
+#include <iostream>
+#include <optional>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "attnviz/atomic_file.h"
+#include "attnviz/interrupt.h"
+#include "attnviz/parallelism.h"
+#include "attnviz/render/colormap.h"
+#include "attnviz/runtime.h"
+#include "attnviz/sinks.h"
+#include "batch_records.h"
+#include "batch_runner.h"
+#include "progress.h"
+#include "run_plan.h"
+#include "snapshot_dir.h"
+
+namespace attnviz::app {
+namespace {
+
+struct Inputs {
+  std::vector<std::string> models, images;
+};
+
+// Models come first; the first argument that is not a model starts the images.
+Inputs split_inputs(const std::vector<std::string>& args) {
+  Inputs in;
+  for (const auto& p : args) {
+    if (in.images.empty() && p != "-" && is_model_file(p)) in.models.push_back(p);
+    else in.images.push_back(p);
+  }
+  if (in.models.empty()) fail_usage("run: the first argument must be a TorchScript model (.pt)");
+  if (in.images.empty()) fail_usage("run: no image given (attnviz run MODEL.pt IMAGE...)");
+  return in;
+}
+
+std::vector<Model> load_models(const std::vector<std::string>& paths, const RunPlan& plan) {
+  std::vector<Model> models;
+  for (const auto& p : paths) {
+    models.push_back(Model::load(p, {plan.device}));
+    for (const auto& note : models.back().notes()) spdlog::warn("{}: {}", p, note);
+    spdlog::info("{}: {} attention sites in {} stacks", p, models.back().sites().size(), models.back().stacks().size());
+  }
+  return models;
+}
+
+// For several models: each keeps the requested layers it has; a layer no model has is
+// an error.
+std::vector<LayerSelection> per_model_layers(const std::vector<Model>& models, const RunPlan& plan) {
+  const LayerSelection& asked = plan.analysis.layers;
+  if (models.size() == 1) return {asked};
+  std::vector<int> depth;
+  int max_depth = 0;
+  for (const auto& m : models) {
+    const std::string stack = plan.analysis.stack.empty() ? m.default_stack() : plan.analysis.stack;
+    int d = 0;
+    for (const auto& s : m.stacks())
+      if (s.name == stack || stack == "all") d = std::max(d, static_cast<int>(s.sites.size()));
+    depth.push_back(d);
+    max_depth = std::max(max_depth, d);
+  }
+  const auto wanted = asked.resolve(max_depth);
+  std::vector<LayerSelection> out;
+  for (size_t i = 0; i < models.size(); ++i) {
+    std::vector<int> layers;
+    for (int l : wanted)
+      if (l < depth[i]) layers.push_back(l);
+    out.push_back(LayerSelection::indices(layers));
+  }
+  for (int l : wanted)
+    if (std::none_of(depth.begin(), depth.end(), [&](int d) { return l < d; }))
+      fail_option("layers", ": layer " + std::to_string(l) + " exists in none of the models");
+  return out;
+}
+
+// One image through every model (or at every budget), its files written into
+// `staging_dir`. Runs on several threads at once: it only reads what is shared.
+class ItemAnalysis {
+ public:
+  ItemAnalysis(const RunPlan& plan, const std::vector<Model>& models, std::vector<LayerSelection> layers)
+      : plan_(plan), models_(models), layers_(std::move(layers)) {}
+
+  ItemOutput operator()(const BatchItem& item, const std::string& staging_dir) const {
+    std::vector<Analysis> runs;
+    if (!plan_.budgets.empty()) {
+      for (int b : plan_.budgets) runs.push_back(analyze(0, item.input, b));
+    } else {
+      for (size_t m = 0; m < models_.size(); ++m) runs.push_back(analyze(m, item.input, 0));
+    }
+    FigureOptions fo = plan_.figures;
+    fo.stem = item.stem;
+    const FigureSet set = !plan_.budgets.empty() ? budget_figures(runs, fo)
+                          : models_.size() == 1  ? single_figures(runs[0], fo)
+                                                 : model_figures(runs, fo);
+    ItemOutput result;
+    result.files = write_figures(set, plan_.formats, staging_dir);
+    for (const auto& r : runs) result.runs.push_back({r.model_name, r.budget, r.answer});
+    return result;
+  }
+
+ private:
+  Analysis analyze(size_t m, const std::string& image, int budget) const {
+    AnalysisOptions a = plan_.analysis;
+    a.layers = layers_[m];
+    if (budget) a.budget = budget;
+    if (!plan_.preprocess.empty())
+      a.preprocess = plan_.preprocess.applied_to(models_[m].metadata() ? models_[m].metadata()->preprocess : Preprocess{});
+    return analyze_image(models_[m], image, a);
+  }
+
+  const RunPlan& plan_;
+  const std::vector<Model>& models_;
+  const std::vector<LayerSelection> layers_;
+};
+
+// The end of the run: interruption, failures, and the snapshot update.
+int finish(const RunPlan& plan, const BatchResult& result, size_t items, std::optional<SnapshotUpdate>& snapshot) {
+  const std::string not_updated = snapshot ? "; " + plan.snapshot_dir + " not updated" : "";
+  if (result.interrupted)
+    fail(ExitCode::interrupted, "interrupted by signal " + std::to_string(interrupt_signal()) + ": " +
+                                    std::to_string(result.ok) + " of " + std::to_string(items) +
+                                    " images done, the rest left no files" + not_updated);
+  if (items > 1 && result.ok < items)
+    spdlog::warn("{} of {} images failed{}{}", result.failed, items,
+                 result.skipped ? ", " + std::to_string(result.skipped) + " not run" +
+                                      (plan.keep_going ? "" : " (" + plan.spelling("keep-going") +
+                                                                  " goes on after a failure)")
+                                : std::string(),
+                 not_updated);
+  if (snapshot && result.exit_code == 0) {
+    snapshot->commit();
+    spdlog::info("{}: snapshots updated ({} images)", plan.snapshot_dir, items);
+  } else if (snapshot && items == 1) {
+    spdlog::warn("{}: not updated", plan.snapshot_dir);
+  }
+  return result.exit_code;
+}
+
+}  // namespace
+
+int execute_run(const RunPlan& given) {
+  const Inputs inputs = split_inputs(given.inputs);
+  RunPlan plan = given;
+  plan.figures.overlay_style.colormap = plan.figures.grid_style.colormap = parse_colormap(plan.colormap);
+  for (const auto& f : plan.formats) make_sink(f);
+  std::optional<SnapshotUpdate> snapshot;  // checks the directory before the model loads
+  if (!plan.snapshot_dir.empty()) snapshot.emplace(plan.snapshot_dir);
+
+  // The whole list is known before anything runs: names and shards depend on all of it.
+  const auto images = expand_stdin_inputs(inputs.images, std::cin);
+  const auto stems = unique_stems(images);
+  std::vector<BatchItem> items;
+  for (size_t i = 0; i < images.size(); ++i)
+    if (plan.shard.contains(i)) items.push_back({i, images[i], stems[i]});
+  if (images.empty()) spdlog::info("run: no image paths on stdin: nothing to do");
+  const Parallelism cores = choose_parallelism(static_cast<int>(std::thread::hardware_concurrency()),
+                                               static_cast<long long>(items.size()), plan.jobs, plan.threads);
+  spdlog::info("run: {} images, {} jobs x {} intra-op threads", items.size(), cores.jobs, cores.threads);
+  set_compute_threads(cores.threads);
+
+  const std::vector<Model> models = load_models(inputs.models, plan);
+  if (!plan.budgets.empty() && models.size() > 1) fail_option("budgets", " takes one model");
+  auto layers = per_model_layers(models, plan);
+  // A bad stack or layer selection fails here, once, not once per image.
+  for (size_t m = 0; m < models.size(); ++m) select_sites(models[m], plan.analysis.stack, layers[m]);
+
+  BatchOptions batch;
+  batch.out_dir = snapshot ? snapshot->staging_dir() : plan.out_dir;
+  ensure_directory(batch.out_dir);
+  batch.reported_dir = plan.snapshot_dir.empty() ? plan.out_dir : plan.snapshot_dir;
+  batch.jobs = cores.jobs;
+  batch.keep_going = plan.keep_going;
+  batch.progress = plan.progress && stderr_is_terminal() && spdlog::should_log(spdlog::level::warn);
+  batch.spelling = plan.spelling;
+  const ItemAnalysis work(plan, models, std::move(layers));
+  const BatchResult result = run_batch(items, work, batch, RecordPrinter(plan.ndjson));
+  return finish(plan, result, items.size(), snapshot);
+}
+
+}  // namespace attnviz::app

@@ -1,0 +1,50 @@
+#pragma once
+// Finding attention in a TorchScript graph and tapping it. libtorch 1.13 has no C++
+// forward hooks for loaded modules (hooks are compiled into the caller when scripting),
+// so attnviz inlines a copy of forward() and makes the attention producers extra outputs
+// of that copy. The module's own forward() is never touched.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <torch/script.h>
+
+#include "attnviz/attention.h"
+
+namespace attnviz::torchscript::capture {
+
+struct ScannedSite {
+  std::string name;   // module path, or empty when the graph carries none
+  std::string op;     // "softmax" or "native_mha"
+  std::vector<torch::jit::Node*> producers;  // alternatives (e.g. MHA fast and slow path)
+};
+
+struct GraphScan {
+  std::shared_ptr<torch::jit::Graph> graph;  // inlined copy of forward()
+  std::vector<ScannedSite> sites;            // in execution order
+  std::vector<std::string> notes;            // what was skipped, and why
+};
+
+// Inlines a copy of `method` of `module` and finds the attention producers.
+GraphScan scan_attention(const torch::jit::Module& module, const std::string& method = "forward");
+
+// A copy of `scan` with its own graph (producers point into the copy), so one scan can be
+// tapped for several plans: add_taps consumes what it is given.
+GraphScan copy_scan(const GraphScan& scan);
+
+enum class TapMode { fused, shape };
+
+struct TapPlan {
+  std::vector<int> sites;  // indices into GraphScan::sites
+  HeadFusion fusion;
+  bool per_head = false;
+  TapMode mode = TapMode::fused;
+};
+
+// Rewrites scan.graph (consumed) so it returns (original_output, (tap0, tap1, ...)).
+// Per site: the fused tensor, then the unfused [heads, tq, tk] when per_head. Every tap
+// is normalised to [heads, tq, tk] first (batch 1). A tap inside an untaken branch is an
+// empty tensor.
+std::shared_ptr<torch::jit::Graph> add_taps(GraphScan scan, const TapPlan& plan);
+
+}  // namespace attnviz::torchscript::capture

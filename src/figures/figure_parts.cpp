@@ -1,0 +1,83 @@
+#include "figure_parts.h"
+
+#include <cctype>
+#include <set>
+
+namespace attnviz::figures {
+namespace {
+
+std::string safe_file_name(const std::string& name) {
+  std::string out;
+  for (char c : name)
+    out += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_') ? c : '_';
+  return out;
+}
+
+}  // namespace
+
+std::string quoted(const std::string& s) { return "\u201c" + s + "\u201d"; }
+
+std::string mass_note(const ImageMap& m) { return m.image_mass < 1e-6f ? "no attention on image" : ""; }
+
+bool single_stack(const Analysis& a) {
+  std::set<std::string> stacks;
+  for (const auto& l : a.layers) stacks.insert(l.attention.stack);
+  return stacks.size() <= 1;
+}
+
+std::string layer_title(const LayerView& l, bool one_stack) {
+  return (one_stack ? std::string("layer") : l.attention.stack) + " " + std::to_string(l.attention.index);
+}
+
+std::string row_label(const Analysis& a) {
+  std::string label = a.model_name;
+  if (!a.answer.empty()) label += "  ·  " + quoted(a.answer);
+  return label;
+}
+
+GridRow grid_row(const Analysis& a, const std::vector<int>& columns, const std::string& label) {
+  GridRow row;
+  row.label = label;
+  for (int index : columns) {
+    GridCell cell;
+    cell.title = "layer " + std::to_string(index);
+    for (const auto& l : a.layers)
+      if (l.attention.index == index) {
+        cell.layer = &l.attention;
+        cell.spans = l.spans;
+        break;
+      }
+    row.cells.push_back(cell);
+  }
+  return row;
+}
+
+void add_layer_panels(const Analysis& a, bool one_stack, std::vector<OverlayPanel>& panels) {
+  for (const auto& l : a.layers)
+    if (l.map) panels.push_back({layer_title(l, one_stack), mass_note(*l.map), &*l.map});
+}
+
+void add_head_arrays(FigureSet& set, size_t run, const std::string& stem, const std::string& tag) {
+  const Analysis& a = *set.runs[run];
+  for (size_t i = 0; i < a.layers.size(); ++i) {
+    const auto& at = a.layers[i].attention;
+    if (at.per_head.empty()) continue;
+    set.head_arrays.push_back({run, i, stem + tag + "." + safe_file_name(at.name) + ".npy"});
+  }
+}
+
+}  // namespace attnviz::figures
+
+namespace attnviz {
+
+const char* kind_name(FigureSet::Kind kind) {
+  switch (kind) {
+    case FigureSet::Kind::single: return "single";
+    case FigureSet::Kind::budgets: return "budgets";
+    case FigureSet::Kind::models: return "models";
+  }
+  return "single";
+}
+
+}  // namespace attnviz
+
