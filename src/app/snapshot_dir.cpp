@@ -31,9 +31,9 @@ std::vector<std::string> entries(const std::string& dir) {
 
 SnapshotUpdate::SnapshotUpdate(const std::string& dir) : dir_(dir) {
   while (dir_.size() > 1 && dir_.back() == '/') dir_.pop_back();
-  const auto slash = dir_.find_last_of('/');
-  const std::string parent = slash == std::string::npos ? "." : (slash == 0 ? "/" : dir_.substr(0, slash));
-  const std::string name = slash == std::string::npos ? dir_ : dir_.substr(slash + 1);
+  const std::filesystem::path path(dir_);
+  const std::string parent = path.has_parent_path() ? path.parent_path().string() : ".";
+  const std::string name = path.filename().string();
   if (name.empty() || name == "." || name == "..") fail_usage("--snapshot '" + dir + "': name a directory");
 
   struct stat st {};

@@ -42,7 +42,7 @@ int parse_colormap(const std::string& name) {
 namespace {
 
 // applyColorMap builds its 256-entry table and expands the image to three channels on
-// every call (1.4 M instructions for a 256x256 panel); the table is made once per thread
+// every call (bench/README.md, "What was optimised"); the table is made once per thread
 // here, by applyColorMap itself on a ramp, so the colours are exactly its colours.
 const cv::Vec3b* colormap_table(int colormap) {
   thread_local std::map<int, cv::Mat> tables;

@@ -23,11 +23,9 @@ bool write_png(const cv::Mat& image, int color_type, bool bgr, std::string* out)
     return false;
   }
   png_set_write_fn(png, out, append_png_bytes, flush_nothing);
-  // Speed over the last bytes (bench/README.md, 5-panel overlay of the bundled model):
-  // libpng's default tries all five filters on every row, then zlib level 6: 167 M
-  // instructions, 33.5 KB. The "up" filter alone suits these pictures (flat colour, smooth
-  // gradients, enlarged pixels): at level 6, 72 M and 31.0 KB; at level 3 (zlib's fast
-  // matcher), 39 M and 36.7 KB. Level 3: PNG writing was a third of the time per image.
+  // Speed over the last bytes: the "up" filter alone suits these pictures (flat colour,
+  // smooth gradients, enlarged pixels), and zlib's fast matcher (level 3) costs a quarter
+  // of libpng's defaults for 10% more bytes (bench/README.md, "What was optimised").
   png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_UP);
   png_set_compression_level(png, 3);
   png_set_IHDR(png, info, static_cast<png_uint_32>(image.cols), static_cast<png_uint_32>(image.rows), 8, color_type,

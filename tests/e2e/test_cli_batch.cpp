@@ -3,7 +3,6 @@
 // `attnviz diff`.
 #include <gtest/gtest.h>
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <pty.h>
 #include <sys/stat.h>
@@ -12,6 +11,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <sstream>
@@ -54,13 +54,9 @@ std::vector<json> ndjson_lines(const std::string& out) {
 // bytes.
 std::map<std::string, std::string> files_in(const std::string& dir) {
   std::map<std::string, std::string> files;
-  if (DIR* d = opendir(dir.c_str())) {
-    while (dirent* e = readdir(d)) {
-      std::string n = e->d_name;
-      if (n != "." && n != "..") files[n] = test::read_text(dir + "/" + n);
-    }
-    closedir(d);
-  }
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+    files[e.path().filename().string()] = test::read_text(e.path().string());
   return files;
 }
 
@@ -84,8 +80,7 @@ std::vector<std::string> run_args(const std::vector<std::string>& inputs, const 
 json stable(json record) {
   record.erase("seconds");
   for (auto& f : record["files"]) {
-    std::string path = f.get<std::string>();
-    f = path.substr(path.find_last_of('/') + 1);
+    f = std::filesystem::path(f.get<std::string>()).filename().string();
   }
   return record;
 }

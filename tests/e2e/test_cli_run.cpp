@@ -111,3 +111,36 @@ TEST(CliInspect, ListsStacksSitesHeadsAndTokenCounts) {
   EXPECT_NE(text.out.find("cross.mha"), std::string::npos);
   EXPECT_NE(text.out.find("tokens 4x16"), std::string::npos);
 }
+
+TEST(CliRun, VerbosityFlagsWorkBeforeAndAfterTheSubcommand) {
+  test::TempDir dir("verbosity");
+  auto image = test::write_sample_image(dir, "photo.png");
+  const std::string model = test::fixture_model("vlm_scripted");
+  for (const auto& args : {std::vector<std::string>{"-v", "run", model, image, "--out", dir.file("a")},
+                           std::vector<std::string>{"run", model, image, "--out", dir.file("b"), "-v"}}) {
+    auto r = test::run_attnviz(args);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("attention sites in"), std::string::npos) << "no info log: " << r.err;
+  }
+  // -q after the subcommand keeps even a warning (an unknown budget would be an error) quiet.
+  auto quiet = test::run_attnviz({"run", model, image, "--out", dir.file("c"), "-q"});
+  ASSERT_EQ(quiet.exit_code, 0) << quiet.err;
+  EXPECT_EQ(quiet.err, "");
+}
+
+TEST(CliRun, CommandsWithoutAModelDoNotLoadTheEngine) {
+  // `diff` and `--version` run with the engine library made unloadable: they never need it.
+  test::TempDir dir("no-engine");
+  test::write_text(dir.file("a.json"), "{\"layers\": []}\n");
+  setenv("ATTNVIZ_ENGINE", "/nonexistent/libattnviz_app.so", 1);
+  auto version = test::run_attnviz({"--version"});
+  auto diff = test::run_attnviz({"diff", dir.file("a.json"), dir.file("a.json")});
+  auto run = test::run_attnviz({"run", test::fixture_model("vlm_scripted"), "x.png", "--out", dir.file("o")});
+  unsetenv("ATTNVIZ_ENGINE");
+  EXPECT_EQ(version.exit_code, 0) << version.err;
+  EXPECT_EQ(diff.exit_code, 0) << diff.err;
+  // A command that needs it says which library it could not load.
+  EXPECT_EQ(run.exit_code, 70) << run.err;
+  EXPECT_NE(run.err.find("/nonexistent/libattnviz_app.so: cannot load the attnviz engine"), std::string::npos)
+      << run.err;
+}

@@ -6,7 +6,6 @@
 // tests/fixtures/make_bad_models.py; every image is made here.
 #include <gtest/gtest.h>
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <sys/mount.h>
@@ -19,6 +18,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <thread>
@@ -103,42 +103,8 @@ Result run(const std::vector<std::string>& args, const Spawn& how = {}) {
   return finish(start(args, io, how), io);
 }
 
-void remove_tree(const std::string& path) {
-  struct stat st {};
-  if (lstat(path.c_str(), &st) != 0) return;
-  if (S_ISDIR(st.st_mode)) {
-    if (DIR* d = opendir(path.c_str())) {
-      while (dirent* e = readdir(d)) {
-        const std::string n = e->d_name;
-        if (n != "." && n != "..") remove_tree(path + "/" + n);
-      }
-      closedir(d);
-    }
-    rmdir(path.c_str());
-  } else {
-    unlink(path.c_str());
-  }
-}
-
-// Every entry below `dir`, recursively, dot files included (relative paths).
-std::vector<std::string> tree(const std::string& dir, const std::string& rel = "") {
-  std::vector<std::string> names;
-  const std::string path = rel.empty() ? dir : dir + "/" + rel;
-  if (DIR* d = opendir(path.c_str())) {
-    while (dirent* e = readdir(d)) {
-      const std::string n = e->d_name;
-      if (n == "." || n == "..") continue;
-      const std::string child = rel.empty() ? n : rel + "/" + n;
-      names.push_back(child);
-      struct stat st {};
-      if (lstat((dir + "/" + child).c_str(), &st) == 0 && S_ISDIR(st.st_mode))
-        for (auto& c : tree(dir, child)) names.push_back(c);
-    }
-    closedir(d);
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
+using test::remove_tree;
+using test::tree;
 
 std::string joined(const std::vector<std::string>& v) {
   std::string s;
@@ -159,7 +125,7 @@ void expect_refused(const Result& r, int code, const std::string& subject, const
 
 // Each output file is whole: PNGs decode, JSON parses, .npy matches its shape.
 void expect_complete(const std::string& path) {
-  const std::string ext = path.substr(path.find_last_of('.'));
+  const std::string ext = std::filesystem::path(path).extension().string();
   if (ext == ".png") {
     EXPECT_FALSE(cv::imread(path, cv::IMREAD_UNCHANGED).empty()) << path << " does not decode";
   } else if (ext == ".json") {
@@ -320,7 +286,7 @@ TEST(HostileCli, UnusualValidImagesGiveTheOutputsOfTheirPlainTwin) {
   };
   for (const auto& [image, twin] : twins) {
     SCOPED_TRACE(image);
-    const std::string out = dir.file("o-" + image.substr(image.find_last_of('/') + 1));
+    const std::string out = dir.file("o-" + std::filesystem::path(image).filename().string());
     std::vector<std::string> args = {"run", good_model(), image};
     if (!twin.empty()) args.push_back(twin);
     for (const char* a : {"--view", "overlay,grid", "--format", "png,json", "--out"}) args.push_back(a);
@@ -333,8 +299,7 @@ TEST(HostileCli, UnusualValidImagesGiveTheOutputsOfTheirPlainTwin) {
       continue;
     }
     auto stem = [](const std::string& p) {
-      const std::string base = p.substr(p.find_last_of('/') + 1);
-      return base.substr(0, base.find_last_of('.'));
+      return std::filesystem::path(p).stem().string();
     };
     const std::string a = out + "/" + stem(image), b = out + "/" + stem(twin);
     EXPECT_EQ(test::read_text(a + ".overlay.png"), test::read_text(b + ".overlay.png"));

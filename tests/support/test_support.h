@@ -27,6 +27,13 @@ struct CommandResult {
 // Runs `attnviz ARGS...` (the binary under test), optionally with `stdin_text`.
 CommandResult run_attnviz(const std::vector<std::string>& args, const std::string& stdin_text = "");
 
+// Removes a directory tree, making read-only directories writable first; missing paths
+// are fine.
+void remove_tree(const std::string& path);
+
+// Every entry below `dir`, recursively, dot files included: relative paths, sorted.
+std::vector<std::string> tree(const std::string& dir);
+
 std::string read_text(const std::string& path);
 void write_text(const std::string& path, const std::string& text);
 bool file_exists(const std::string& path);

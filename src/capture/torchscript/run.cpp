@@ -91,10 +91,10 @@ c10::IValue TorchScriptBackend::call(torch::jit::GraphFunction& fn, const ModelI
   std::vector<c10::IValue> stack;
   stack.emplace_back(module_._ivalue());
   for (auto& a : arguments(in)) stack.push_back(std::move(a));
-  // The graph executor's optimising passes cost ~150 ms per function on the first calls
-  // and bought nothing measurable on CPU afterwards (bench/README.md, "optimisations"): on
-  // CPU the graphs run unoptimised (thread-local, this call only); on CUDA the executor
-  // may fuse, so it keeps its default there.
+  // The graph executor's optimising passes cost more on the first calls than they ever
+  // saved on CPU (bench/README.md, "What was optimised"): on CPU the graphs run
+  // unoptimised (thread-local, this call only); on CUDA the executor may fuse, so it
+  // keeps its default there.
   torch::jit::GraphOptimizerEnabledGuard optimize(device_.is_cuda());
   try {
     fn.run(stack);
@@ -172,8 +172,8 @@ std::vector<std::array<int, 3>> TorchScriptBackend::probe_shapes(const ModelInpu
 ForwardResult TorchScriptBackend::captured(c10::IValue out, const capture::TapPlan& plan) const {
   ForwardResult result;
   // The taps are taken out of the output and each is freed once copied, so that copying
-  // them does not hold the tensors and their copies at once: capturing all 24 layers at
-  // 2048 tokens peaked at 973 MiB that way, against 360 MiB bare (bench/README.md).
+  // them does not hold the tensors and their copies at once (bench/README.md, "What was
+  // optimised").
   std::vector<c10::IValue> taps;
   {
     std::vector<c10::IValue> elements = out.toTupleRef().elements().vec();
