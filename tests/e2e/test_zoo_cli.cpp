@@ -123,11 +123,29 @@ void expect_reference_cls_maps(const ZooModel& m, const json& doc) {
   }
 }
 
+// attnviz run NAME on its own image: exit 0 and the reference CLS-row maps. The result JSON.
+json run_expecting_cls_maps(const std::string& name, const std::vector<std::string>& args) {
+  const auto m = test::zoo_model(name);
+  test::TempDir dir(name);
+  auto r = run_zoo(dir, m.model(), m.image(), args);
+  EXPECT_EQ(r.result.exit_code, 0) << name << ": " << r.result.err;
+  if (r.doc.is_object())
+    expect_reference_cls_maps(m, r.doc);
+  else
+    ADD_FAILURE() << name << ": no result JSON";
+  return r.doc;
+}
+
+// Where the image sits in the sequence of the stack that holds the wired head.
+test::ImageSegment wired_stack_image(const ZooModel& m) {
+  return test::image_segment(test::zoo_stack(m, m.ref["expect"]["peak"]["stack"]));
+}
+
 void expect_wired_peak(const ZooModel& m, const json& doc) {
   const auto& want = m.ref["expect"]["peak"];
   const json* layer = layer_with_index(doc, want["stack"], want["layer"]);
   ASSERT_NE(layer, nullptr) << m.name << ": no layer " << want["layer"];
-  const auto seg = test::image_segment(test::zoo_stack(m, want["stack"]));
+  const auto seg = wired_stack_image(m);
   EXPECT_EQ((*layer)["image_tokens"]["offset"], seg.offset) << m.name;
   EXPECT_EQ((*layer)["image_tokens"]["grid"], json({seg.h, seg.w})) << m.name;
   ASSERT_TRUE((*layer)["map"].is_object()) << m.name;
@@ -170,33 +188,25 @@ bool records_fallback(const json& doc, const std::string& about) {
 // ------------------------------------------------------------------ torchvision ViT, four forms
 
 TEST(ZooCli, ScriptedTracedAndFrozenTracedViTDrawTheReferenceClsMaps) {
-  for (const char* name : {"vit_scripted", "vit_traced", "vit_frozen_traced"}) {
-    const auto m = test::zoo_model(name);
-    test::TempDir dir(name);
-    auto r = run_zoo(dir, m.model(), m.image(), {"--query", "cls"});
-    ASSERT_EQ(r.result.exit_code, 0) << name << ": " << r.result.err;
-    expect_reference_cls_maps(m, r.doc);
-  }
+  for (const char* name : {"vit_scripted", "vit_traced", "vit_frozen_traced"}) run_expecting_cls_maps(name, {"--query", "cls"});
 }
 
 TEST(ZooCli, FrozenScriptedViTDropsSitesThatNeverRanAndNumbersLayersTruly) {
   REQUIRES(kPhantomSitesDropped, "sites that never ran dropped after the probe");
   const auto m = test::zoo_model("vit_frozen_scripted");
-  test::TempDir dir("frozen");
-  auto r = run_zoo(dir, m.model(), m.image(), {"--query", "cls"});
-  ASSERT_EQ(r.result.exit_code, 0) << r.result.err;
-  expect_reference_cls_maps(m, r.doc);
+  const auto doc = run_expecting_cls_maps(m.name, {"--query", "cls"});
   // Overlay panels after the input are titled with the real layer numbers.
-  const auto& panels = r.doc["layout"]["overlay"]["panels"];
-  ASSERT_EQ(panels.size(), m.ref["sites"].size() + 1);
-  for (size_t k = 0; k < m.ref["sites"].size(); ++k)
-    EXPECT_NE(panels[k + 1]["title"].get<std::string>().find("layer " + std::to_string(m.ref["sites"][k]["index"].get<int>())),
+  const auto& sites = m.ref["sites"];
+  const auto& panels = doc["layout"]["overlay"]["panels"];
+  ASSERT_EQ(panels.size(), sites.size() + 1);
+  for (size_t k = 0; k < sites.size(); ++k)
+    EXPECT_NE(panels[k + 1]["title"].get<std::string>().find("layer " + std::to_string(sites[k]["index"].get<int>())),
               std::string::npos) << panels[k + 1]["title"];
   auto inspect = test::run_attnviz({"inspect", m.model(), "--json"});
   ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
   size_t layers = 0;
   for (const auto& s : json::parse(inspect.out)["stacks"]) layers += s["layers"].size();
-  EXPECT_EQ(layers, m.ref["sites"].size()) << "inspect lists sites that never ran";
+  EXPECT_EQ(layers, sites.size()) << "inspect lists sites that never ran";
 }
 
 // ------------------------------------------------------------------ default query, CLS
@@ -204,22 +214,14 @@ TEST(ZooCli, FrozenScriptedViTDropsSitesThatNeverRanAndNumbersLayersTruly) {
 TEST(ZooCli, TextFreeClassifierWithAPrefixTokenDefaultsToTheClsRow) {
   REQUIRES(kDefaultClsQuery, "the default query cls for a text-free model with a prefix token");
   const auto m = test::zoo_model("vit_scripted");
-  test::TempDir dir("cls");
-  auto r = run_zoo(dir, m.model(), m.image(), {});
-  ASSERT_EQ(r.result.exit_code, 0) << r.result.err;
-  EXPECT_EQ(r.doc["query"], m.ref["expect"]["default_query"]);
-  EXPECT_TRUE(records_fallback(r.doc, "cls")) << "the CLS row taken because there is no text is not recorded";
-  expect_reference_cls_maps(m, r.doc);
+  const auto doc = run_expecting_cls_maps(m.name, {});
+  EXPECT_EQ(doc["query"], m.ref["expect"]["default_query"]);
+  EXPECT_TRUE(records_fallback(doc, "cls")) << "the CLS row taken because there is no text is not recorded";
 }
 
 TEST(ZooCli, InferredLayoutFollowsTheImagesAspectRatio) {
   REQUIRES(kNoSilentGuesses, "layouts inferred only when they fit the image");
-  // 25 keys on a 32x48 image: 1 + 4x6, never a 5x5 grid.
-  const auto m = test::zoo_model("vit_cls");
-  test::TempDir dir("vit_cls");
-  auto r = run_zoo(dir, m.model(), m.image(), {"--query", "cls"});
-  ASSERT_EQ(r.result.exit_code, 0) << r.result.err;
-  expect_reference_cls_maps(m, r.doc);
+  run_expecting_cls_maps("vit_cls", {"--query", "cls"});  // 25 keys on 32x48: 1 + 4x6, never 5x5
 }
 
 // ------------------------------------------------------------------ Swin: shifted windows
@@ -289,7 +291,7 @@ TEST(ZooCli, SwinQueryClsIsNeverSilentlyAPatch) {
 TEST(ZooCli, ImageTokensFlagPutsTheWiredPeakOnItsPatch) {
   for (const auto& name : {"llava_segments", "llava_placeholders"}) {
     const auto m = test::zoo_model(name);
-    const auto seg = test::image_segment(test::zoo_stack(m, m.ref["expect"]["peak"]["stack"]));
+    const auto seg = wired_stack_image(m);
     test::TempDir dir(name);
     auto r = run_zoo(dir, m.file(m.ref["bare_model"]), m.image(),
                      {"--input-ids", join(m.ref["input_ids"]), "--image-tokens", image_tokens_flag(seg)});
@@ -312,10 +314,10 @@ TEST(ZooCli, SegmentLayoutInTheMetadataKeepsPeakAnswerAndPrompt) {
 TEST(ZooCli, LayoutFlagDescribesTextBeforeTheImage) {
   REQUIRES(kSegmentLayouts, "--layout");
   const auto m = test::zoo_model("llava_segments");
-  const auto seg = test::image_segment(test::zoo_stack(m, m.ref["expect"]["peak"]["stack"]));
-  test::TempDir dir("layout_flag");
+  const auto seg = wired_stack_image(m);
   const std::string layout = "text:" + std::to_string(seg.offset) + ",image:" + std::to_string(seg.h) + "x" +
                              std::to_string(seg.w) + ",text:rest";
+  test::TempDir dir("layout_flag");
   auto r = run_zoo(dir, m.file(m.ref["bare_model"]), m.image(),
                    {"--input-ids", join(m.ref["input_ids"]), "--layout", layout});
   ASSERT_EQ(r.result.exit_code, 0) << r.result.err;
@@ -325,7 +327,7 @@ TEST(ZooCli, LayoutFlagDescribesTextBeforeTheImage) {
 TEST(ZooCli, AnswerQueryKeepsWorkingWithTheImageTokensFlag) {
   REQUIRES(kSegmentLayouts, "prompt and answer rows with --image-tokens");
   const auto m = test::zoo_model("llava_segments");
-  const auto seg = test::image_segment(test::zoo_stack(m, m.ref["expect"]["peak"]["stack"]));
+  const auto seg = wired_stack_image(m);
   test::TempDir dir("answer_flag");
   auto r = run_zoo(dir, m.model(), m.image(), {"--image-tokens", image_tokens_flag(seg)});
   ASSERT_EQ(r.result.exit_code, 0) << r.result.err;
