@@ -68,7 +68,7 @@ class ZooCapture : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ZooCapture, PerHeadProbabilitiesMatchEagerPyTorch) {
   const auto m = test::zoo_model(GetParam());
-  Model model = Model::load(loadable_archive(m), {"cpu", 1});
+  Model model = Model::load(loadable_archive(m), {"cpu"});
   const auto in = inputs_of(m);
   const auto result = capture_per_head(model, in);
   const auto& sites = m.ref.at("sites");
@@ -88,7 +88,7 @@ TEST_P(ZooCapture, PerHeadProbabilitiesMatchEagerPyTorch) {
 
 TEST_P(ZooCapture, TapsLeaveTheModelsOutputUnchanged) {
   const auto m = test::zoo_model(GetParam());
-  Model model = Model::load(loadable_archive(m), {"cpu", 1});
+  Model model = Model::load(loadable_archive(m), {"cpu"});
   const auto in = inputs_of(m);
   const auto expected = m.npy(m.ref.at("output"));
   const auto result = model.run(in, {sites_that_ran(model, in), parse_head_fusion("mean"), false});
@@ -104,7 +104,7 @@ TEST(ZooCapture, AllFourViTFormsGiveTheSameMaps) {
   std::vector<ForwardResult> results;
   for (const auto& name : forms) {
     const auto m = test::zoo_model(name);
-    Model model = Model::load(m.model(), {"cpu", 1});
+    Model model = Model::load(m.model(), {"cpu"});
     const auto in = inputs_of(m);
     results.push_back(model.run(in, {sites_that_ran(model, in), parse_head_fusion("mean"), false}));
   }
@@ -121,7 +121,7 @@ TEST(ZooCapture, TheWiredLlavaHeadAttendsToItsPatch) {
     const auto m = test::zoo_model(name);
     const auto& want = m.ref.at("expect").at("peak");
     const auto image = test::image_segment(test::zoo_stack(m, want.at("stack")));
-    Model model = Model::load(loadable_archive(m), {"cpu", 1});
+    Model model = Model::load(loadable_archive(m), {"cpu"});
     int site = -1;
     for (size_t i = 0; i < model.sites().size(); ++i)
       if (model.sites()[i].stack == want.at("stack") && model.sites()[i].index == want.at("layer")) site = static_cast<int>(i);
