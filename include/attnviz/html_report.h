@@ -1,6 +1,7 @@
 #pragma once
 // One self-contained interactive HTML page per result (docs/html.md). Plain data in,
 // the whole file out: no torch, no OpenCV, nothing read from disk or the network.
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -48,6 +49,7 @@ struct HtmlLimits {
   int max_matrix_side = 512;   // larger token x token matrices are mean-pooled by a whole factor
   int max_image_cells = 4096;  // larger patch grids are mean-pooled for the per-token maps
   int max_image_side = 1024;   // larger images are box-averaged by a whole factor
+  size_t max_head_values = 4'000'000;  // per-head data above this (all layers) is left out
 };
 
 struct HtmlReport {

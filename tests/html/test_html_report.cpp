@@ -235,6 +235,22 @@ TEST(HtmlReport, A576TokenModelWith24LayersStaysUnder5MB) {
   EXPECT_LT(small.size(), 5u * 1000 * 1000);
 }
 
+TEST(HtmlReport, HeadsAboveTheLimitAreLeftOutAndTheDataSaysWhy) {
+  HtmlReport r = synthetic(4, 5, 2, 2, 3);  // per layer: 3 heads x (23 x 23 + 7 rows x 16 cells) = 1923 values
+  r.limits.max_head_values = 2 * 1923;
+  const Page kept(render_html_report(r));
+  EXPECT_TRUE(kept.doc["runs"][0]["layers"][1].contains("matrix_heads"));
+  EXPECT_TRUE(kept.doc["runs"][0]["layers"][1]["image_rows"].contains("heads"));
+  EXPECT_FALSE(kept.doc.contains("heads_omitted"));
+  r.limits.max_head_values = 2 * 1923 - 1;
+  const Page left_out(render_html_report(r));
+  for (const auto& layer : left_out.doc["runs"][0]["layers"]) {
+    EXPECT_FALSE(layer.contains("matrix_heads"));
+    EXPECT_FALSE(layer["image_rows"].contains("heads"));
+  }
+  EXPECT_EQ(left_out.doc["heads_omitted"], "the heads would need 3846 values, over the limit of 3845");
+}
+
 TEST(HtmlReport, TokenTextCannotBreakOutOfThePage) {
   HtmlReport r = synthetic(2, 2, 1, 1, 0);
   r.runs[0].tokens[1] = "</script><script>alert(1)</script><!--";

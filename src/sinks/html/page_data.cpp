@@ -49,18 +49,23 @@ std::vector<float> image_block(const std::vector<float>& data, int slices, const
   return out;
 }
 
-json layer_json(const HtmlLayer& l, const HtmlLimits& limits, PageBlob& blob) {
+// What the page would store for a layer's heads: its pooled matrices and image rows.
+size_t head_values(const HtmlLayer& l, const HtmlLimits& limits) {
+  if (l.per_head.empty()) return 0;
+  const int f = side_factor(l.tq, l.tk, limits.max_matrix_side);
+  size_t cells = static_cast<size_t>(pooled_size(l.tq, f)) * pooled_size(l.tk, f);
+  if (l.spans.image_count > 0) {
+    const int g = cell_factor(l.spans.grid_h, l.spans.grid_w, limits.max_image_cells);
+    cells += map_rows(l).size() * pooled_size(l.spans.grid_h, g) * pooled_size(l.spans.grid_w, g);
+  }
+  return cells * l.heads;
+}
+
+json layer_json(const HtmlLayer& l, const HtmlLimits& limits, bool heads, PageBlob& blob) {
   const auto& s = l.spans;
-  json j;
-  j["name"] = l.name;
-  j["stack"] = l.stack;
-  j["index"] = l.index;
-  j["heads"] = l.heads;
-  j["tq"] = l.tq;
-  j["tk"] = l.tk;
-  j["fusion"] = l.fusion;
-  j["causal"] = l.causal;
-  j["query_rows"] = l.query_rows;
+  json j = {{"name", l.name},   {"stack", l.stack},   {"index", l.index},   {"heads", l.heads},
+            {"tq", l.tq},       {"tk", l.tk},         {"fusion", l.fusion}, {"causal", l.causal},
+            {"query_rows", l.query_rows}};
   j["spans"] = {{"image", s.image_count > 0 ? json{{"offset", s.image_offset}, {"count", s.image_count},
                                                    {"grid", {s.grid_h, s.grid_w}}}
                                             : json()},
@@ -73,7 +78,7 @@ json layer_json(const HtmlLayer& l, const HtmlLimits& limits, PageBlob& blob) {
   const LogCode code = f > 1 ? kDrawnCode : kPreciseCode;
   j["matrix"] = blob.add_log(pooled_slices(l.matrix, 1, l.tq, l.tk, f), {1, pq, pk}, 2, code);
   j["matrix"]["pool"] = pool;
-  if (!l.per_head.empty()) {
+  if (heads && !l.per_head.empty()) {
     j["matrix_heads"] = blob.add_log(pooled_slices(l.per_head, l.heads, l.tq, l.tk, f), {l.heads, pq, pk}, 2, code);
     j["matrix_heads"]["pool"] = pool;
   }
@@ -87,7 +92,7 @@ json layer_json(const HtmlLayer& l, const HtmlLimits& limits, PageBlob& blob) {
     j["image_rows"] = {{"rows", rows}};
     j["image_rows"]["values"] = blob.add_log(image_block(l.matrix, 1, l, rows, g), {1, n, gh * gw}, 1, kPreciseCode);
     j["image_rows"]["values"]["pool"] = grid_pool;
-    if (!l.per_head.empty()) {
+    if (heads && !l.per_head.empty()) {
       j["image_rows"]["heads"] = blob.add_log(image_block(l.per_head, l.heads, l, rows, g), {l.heads, n, gh * gw}, 1,
                                              kPreciseCode);
       j["image_rows"]["heads"]["pool"] = grid_pool;
@@ -120,16 +125,22 @@ PageData page_data(const HtmlReport& report) {
   doc["image"]["pool"] = {{"method", "mean"}, {"factor", image.factor}};
   doc["image"]["pixels"] = "rgb, sub filter";
 
+  // Every head of every layer can be far larger than the rest (16 heads of a 576-token
+  // model: 29 MB): above the limit the page offers the captured fusion only, and says why.
+  size_t all_heads = 0;
+  for (const auto& run : report.runs)
+    for (const auto& l : run.layers) all_heads += head_values(l, report.limits);
+  const bool heads = all_heads <= report.limits.max_head_values;
+  if (!heads)
+    doc["heads_omitted"] = "the heads would need " + std::to_string(all_heads) + " values, over the limit of " +
+                           std::to_string(report.limits.max_head_values);
+
   json runs = json::array();
   for (const auto& run : report.runs) {
-    json r;
-    r["title"] = run.title;
-    r["model"] = run.model;
-    r["budget"] = run.budget;
-    r["query"] = run.query;
-    r["tokens"] = run.tokens;
+    json r = {{"title", run.title}, {"model", run.model}, {"budget", run.budget}, {"query", run.query},
+              {"tokens", run.tokens}};
     json layers = json::array();
-    for (const auto& l : run.layers) layers.push_back(layer_json(l, report.limits, blob));
+    for (const auto& l : run.layers) layers.push_back(layer_json(l, report.limits, heads, blob));
     r["layers"] = std::move(layers);
     runs.push_back(std::move(r));
   }

@@ -25,6 +25,8 @@
   // ---- decoding -------------------------------------------------------------------
 
   async function inflateBlob() {
+    if (typeof DecompressionStream === 'undefined')
+      throw new Error('this browser cannot inflate the data (no DecompressionStream): use Chrome or Edge 80+, Firefox 113+ or Safari 16.4+');
     const text = $('attnviz-blob').textContent.trim();
     const raw = atob(text);
     const bytes = new Uint8Array(raw.length);
@@ -402,7 +404,7 @@
     panel.strip.replaceChildren();
     if (!layer) return;
     const run = panel.run;
-    const query = tokenChip('query', '\u27f2 ' + (hasText(layer) ? run.query : 'query'),
+    const query = tokenChip('query', '\u27f2 ' + (hasText(layer) && run.query ? run.query : 'query'),
       'attnviz\u2019s query (--query ' + run.query + '): the rows its overlay PNG averages');
     query.dataset.query = '1';
     panel.strip.append(query);
@@ -492,6 +494,11 @@
   if (maxHeads > 0) {
     headSelect.append(new Option('mean of heads', 'mean'), new Option('max of heads', 'max'));
     for (let h = 0; h < maxHeads; ++h) headSelect.append(new Option('head ' + h, String(h)));
+  } else if (data.heads_omitted) {
+    const omitted = new Option('single heads: left out', 'omitted');
+    omitted.disabled = true;
+    omitted.title = data.heads_omitted;
+    headSelect.append(omitted);
   }
   headSelect.addEventListener('change', () => {
     const v = headSelect.value;

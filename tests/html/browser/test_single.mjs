@@ -148,6 +148,12 @@ await page.keyboard.press('ArrowRight');
 checks.ok((await currentSelection(page)).text === answerText, 'ArrowRight steps to the answer token');
 await page.keyboard.press('Escape');
 checks.ok((await currentSelection(page)).kind === 'query', 'Escape goes back to attnviz\'s query');
+await (await tokenChip(page, 0, shape)).click();
+await movePointerAway(page);
+const pinned = await currentSelection(page);
+checks.ok(pinned.kind === 'token' && pinned.text === shape, 'a clicked token stays selected when the pointer leaves it');
+await page.click('#reset');
+checks.ok((await currentSelection(page)).kind === 'query', 'the attnviz query button goes back to the query');
 
 // ---- hovering an image patch: which tokens attend to it ----
 await page.select('#colormap-select', 'viridis');
