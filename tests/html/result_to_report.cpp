@@ -4,6 +4,7 @@
 
 #include "attnviz/atomic_file.h"
 #include "attnviz/error.h"
+#include "attnviz/html_from_analysis.h"
 #include "attnviz/image.h"
 #include "attnviz/npy.h"
 
@@ -11,8 +12,6 @@ namespace attnviz::test {
 namespace {
 
 using nlohmann::json;
-
-std::string quoted(const std::string& s) { return "\u201c" + s + "\u201d"; }
 
 std::string directory_of(const std::string& path) {
   const size_t slash = path.rfind('/');
@@ -67,7 +66,7 @@ HtmlLayer layer_of(const json& l, const std::string& dir, const std::string& sou
 HtmlRun run_of(const json& r, const std::string& dir, const std::string& source) {
   HtmlRun run;
   const std::string answer = r.value("answer", "");
-  run.title = answer.empty() ? "(no answer)" : quoted(answer);
+  run.title = html_run_title(answer);
   run.model = r.at("model").at("name");
   run.budget = r.at("input").value("budget", 0);
   run.query = r.at("query");
@@ -76,11 +75,6 @@ HtmlRun run_of(const json& r, const std::string& dir, const std::string& source)
   for (const auto& l : r.at("layers"))
     run.layers.push_back(layer_of(l, dir, source, prompt_len, static_cast<int>(run.tokens.size())));
   return run;
-}
-
-std::string file_name(const std::string& path) {
-  const size_t slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
 }  // namespace
@@ -105,10 +99,9 @@ HtmlReport report_from_result(const std::string& json_path, const std::string& i
     report.image.width = bgr.cols;
     report.image.height = bgr.rows;
     report.image.bgr.assign(bgr.data, bgr.data + bgr.total() * 3);
-    std::string models;
-    for (const auto& run : report.runs)
-      if (models.find(run.model) == std::string::npos) models += (models.empty() ? "" : " vs ") + run.model;
-    report.title = file_name(image) + " \u00b7 " + models;
+    std::vector<std::string> models;
+    for (const auto& run : report.runs) models.push_back(run.model);
+    report.title = html_report_title(image, models);
   } catch (const json::exception& e) {
     fail_input(json_path, std::string("not an attnviz result: ") + e.what());
   }

@@ -71,10 +71,14 @@
     return out;
   }
 
+  // Whether a layer can show the head choice; if not, it shows the captured fusion.
+  const hasHead = (layer, head) =>
+    head === 'fused' || (!!layer.matrix_heads && (typeof head !== 'number' || head < layer.heads));
+
   // [heads, ...] -> [...]: the head choice ('fused' uses the fused record itself).
   const combined = new Map();
   function withHeads(fusedRec, headsRec, head) {
-    if (head === 'fused' || !headsRec) return values(fusedRec);
+    if (head === 'fused' || !headsRec || (typeof head === 'number' && head >= headsRec.shape[0])) return values(fusedRec);
     const key = headsRec.offset + ':' + head;
     let out = combined.get(key);
     if (out) return out;
@@ -283,7 +287,7 @@
     return Math.min(1, Math.max(0, (Math.log10(v) - Math.log10(peak)) / LOG_DECADES + 1));
   }
 
-  function drawMatrix(canvas, run, layer, rowsShown, keyColumn) {
+  function drawMatrix(canvas, layer, rowsShown, keyColumn) {
     const g = matrixGeometry(layer);
     const m = withHeads(layer.matrix, layer.matrix_heads, state.head);
     canvas.width = g.x0 + g.cols * g.scale + MATRIX_MARGIN;
@@ -595,6 +599,7 @@
     drawOverlay(panel.overlay, map);
     const what = describeSelection(panel, layer, sel, picked);
     const parts = [what, layerLabel(currentKey())];
+    if (!hasHead(layer, state.head)) parts.push('no such head here: the captured ' + layer.fusion);
     if (!layer.spans.image) parts.push('no image tokens in this layer');
     else if (map) parts.push('on image ' + pct(map.mass), 'peak (' + map.peakRow + ', ' + map.peakCol + ')');
     panel.caption.textContent = parts.join(' \u00b7 ');
@@ -631,7 +636,7 @@
       chip.classList.toggle('pinned', mine(state.pinned));
     });
 
-    const peak = drawMatrix(panel.matrix, panel.run, layer, picked && picked.rows, keyColumn);
+    const peak = drawMatrix(panel.matrix, layer, picked && picked.rows, keyColumn);
     const pool = layer.matrix.pool.factor > 1 ? ' \u00b7 mean-pooled ' + layer.matrix.pool.factor + '\u00d7' + layer.matrix.pool.factor : '';
     panel.matrixCaption.textContent = layer.tq + '\u00d7' + layer.tk + ' tokens' + pool + ' \u00b7 ' +
       (state.log ? 'log, max\u00b71e-4 to max ' : '0 to max ') + fmt(peak) + ' \u00b7 rows: queries, columns: keys';
