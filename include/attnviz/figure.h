@@ -11,6 +11,9 @@
 
 namespace attnviz {
 
+// OpenCV's number for viridis, the default colormap (render/colormap.h checks it).
+inline constexpr int kViridis = 16;
+
 struct OverlayPanel {
   std::string title;    // e.g. the layer name, or the model's answer
   std::string corner;   // small label in the panel's corner (e.g. the budget); may be empty
@@ -18,7 +21,7 @@ struct OverlayPanel {
 };
 
 struct OverlayStyle {
-  int colormap = 0;      // an OpenCV ColormapTypes value (render/colormap.h: parse_colormap)
+  int colormap = kViridis;  // an OpenCV ColormapTypes value (render/colormap.h: parse_colormap)
   double alpha = 0.5;    // heat weight in the blend
   int min_panel = 256;   // small images are enlarged (nearest) to at least this size
   bool merge_equal_titles = false;  // neighbours with one title share a spanning title
@@ -50,7 +53,7 @@ struct GridRow {
 };
 
 struct GridStyle {
-  int colormap = 0;
+  int colormap = kViridis;
   bool log_scale = false;
   bool shared_scale = false;  // one colour scale for all cells
   int cell_size = 320;
@@ -92,7 +95,10 @@ struct FigureSet {
   std::vector<const Analysis*> runs;  // one, or one per budget or per model
   std::vector<Figure> figures;        // in the order they are written
   std::vector<HeadArray> head_arrays;
-  std::string result_file;            // the result JSON
+  std::string basename;               // STEM, STEM.budgets or STEM.models: the other files' names
+  std::string result_file;            // the result JSON: basename.json
+  OverlayStyle overlay_style;         // as asked, for formats that draw on their own (html)
+  GridStyle grid_style;
   bool include_matrix = false;        // the result JSON holds each layer's matrix
 };
 

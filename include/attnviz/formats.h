@@ -9,7 +9,7 @@
 namespace attnviz {
 
 inline const std::vector<std::string>& output_formats() {
-  static const std::vector<std::string> names = {"npy", "png", "json"};
+  static const std::vector<std::string> names = {"npy", "png", "html", "json"};
   return names;
 }
 

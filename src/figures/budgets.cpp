@@ -34,7 +34,10 @@ FigureSet budget_figures(const std::vector<Analysis>& runs, const FigureOptions&
   FigureSet set;
   set.kind = FigureSet::Kind::budgets;
   for (const auto& r : runs) set.runs.push_back(&r);
-  set.result_file = o.stem + ".budgets.json";
+  set.basename = o.stem + ".budgets";
+  set.result_file = set.basename + ".json";
+  set.overlay_style = o.overlay_style;
+  set.grid_style = o.grid_style;
   set.include_matrix = o.grid;
   for (size_t r = 0; r < runs.size(); ++r)
     figures::add_head_arrays(set, r, o.stem, ".budget" + std::to_string(runs[r].budget));

@@ -46,7 +46,10 @@ FigureSet model_figures(const std::vector<Analysis>& runs, const FigureOptions& 
   FigureSet set;
   set.kind = FigureSet::Kind::models;
   for (const auto& r : runs) set.runs.push_back(&r);
-  set.result_file = o.stem + ".models.json";
+  set.basename = o.stem + ".models";
+  set.result_file = set.basename + ".json";
+  set.overlay_style = o.overlay_style;
+  set.grid_style = o.grid_style;
   set.include_matrix = o.grid;
   for (size_t r = 0; r < runs.size(); ++r) figures::add_head_arrays(set, r, o.stem, ".model" + std::to_string(r));
   if (runs.empty()) return set;

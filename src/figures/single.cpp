@@ -51,7 +51,10 @@ FigureSet single_figures(const Analysis& a, const FigureOptions& o) {
   FigureSet set;
   set.kind = FigureSet::Kind::single;
   set.runs = {&a};
-  set.result_file = o.stem + ".json";
+  set.basename = o.stem + "";
+  set.result_file = set.basename + ".json";
+  set.overlay_style = o.overlay_style;
+  set.grid_style = o.grid_style;
   set.include_matrix = o.grid;
   figures::add_head_arrays(set, 0, o.stem, "");
   const bool one_stack = figures::single_stack(a);

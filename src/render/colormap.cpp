@@ -3,6 +3,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "attnviz/error.h"
+#include "attnviz/figure.h"
 #include "attnviz/render/colormap.h"
 
 namespace attnviz {
@@ -27,6 +28,14 @@ std::vector<std::string> colormap_names() {
   std::vector<std::string> names;
   for (const auto& [name, id] : colormaps()) names.push_back(name);
   return names;
+}
+
+static_assert(cv::COLORMAP_VIRIDIS == kViridis, "figure.h's default colormap is viridis");
+
+std::string colormap_name(int colormap) {
+  for (const auto& [name, id] : colormaps())
+    if (id == colormap) return name;
+  return "";
 }
 
 int parse_colormap(const std::string& name) {

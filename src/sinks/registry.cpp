@@ -17,6 +17,7 @@ const std::map<std::string, std::function<std::unique_ptr<Sink>()>>& factories()
   static const std::map<std::string, std::function<std::unique_ptr<Sink>()>> sinks = {
       {"npy", [] { return std::make_unique<sinks::NpySink>(); }},
       {"png", [] { return std::make_unique<sinks::PngSink>(); }},
+      {"html", [] { return std::make_unique<sinks::HtmlSink>(); }},
       {"json", [] { return std::make_unique<sinks::JsonSink>(); }},
   };
   return sinks;

@@ -18,6 +18,12 @@ class JsonSink : public Sink {
   void write(const FigureSet& set, Written& written) const override;
 };
 
+// One self-contained interactive page (docs/html.md).
+class HtmlSink : public Sink {
+ public:
+  void write(const FigureSet& set, Written& written) const override;
+};
+
 // Each layer's unfused heads [heads, tq, tk] as a float32 .npy.
 class NpySink : public Sink {
  public:

@@ -11,6 +11,7 @@ namespace attnviz {
 // Throws a usage Error about option "colormap" for an unknown name.
 int parse_colormap(const std::string& name);  // an OpenCV ColormapTypes value
 std::vector<std::string> colormap_names();
+std::string colormap_name(int colormap);  // the name parse_colormap takes for it
 
 // Values in [0,1] (CV_32F, 1 channel) to BGR through the colormap.
 cv::Mat colorize(const cv::Mat& unit, int colormap);
