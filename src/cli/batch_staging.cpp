@@ -12,16 +12,16 @@
 #include "attnviz/interrupt.h"
 
 namespace attnviz::cli {
-namespace {
-
-std::string base_name(const std::string& path) {
+std::string file_name_of(const std::string& path) {
   const auto slash = path.find_last_of('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-std::string join(const std::string& dir, const std::string& name) {
+std::string path_in_dir(const std::string& dir, const std::string& name) {
   return dir.empty() || dir == "." ? name : (dir.back() == '/' ? dir + name : dir + "/" + name);
 }
+
+namespace {
 
 void make_dir(const std::string& path) {
   if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST)
@@ -50,7 +50,7 @@ void remove_tree(const std::string& path) {
 }
 
 StagingArea::StagingArea(const std::string& out_dir)
-    : out_dir_(out_dir), root_(join(out_dir, ".attnviz-staging." + std::to_string(::getpid()))) {
+    : out_dir_(out_dir), root_(path_in_dir(out_dir, ".attnviz-staging." + std::to_string(::getpid()))) {
   make_dir(root_);
   set_interrupt_cleanup_dir(root_);  // a second Ctrl-C exits at once: it removes this too
 }
@@ -70,7 +70,7 @@ std::string StagingArea::item_dir(size_t index) const {
 std::vector<std::string> StagingArea::commit(size_t index, const std::vector<std::string>& staged) const {
   std::vector<std::string> final_paths;
   for (const auto& file : staged) {
-    const std::string target = join(out_dir_, base_name(file));
+    const std::string target = path_in_dir(out_dir_, file_name_of(file));
     if (::rename(file.c_str(), target.c_str()) != 0) {
       const int err = errno;
       for (const auto& done : final_paths) ::unlink(done.c_str());

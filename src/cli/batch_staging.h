@@ -32,6 +32,11 @@ class StagingArea {
   std::string root_;
 };
 
+// The file name of a path, and a file name in a directory as output paths are spelled
+// ("." and "" add nothing, a trailing '/' is not doubled).
+std::string file_name_of(const std::string& path);
+std::string path_in_dir(const std::string& dir, const std::string& name);
+
 // Removes a directory tree (files, then directories); missing paths are fine.
 void remove_tree(const std::string& path);
 

@@ -19,9 +19,11 @@
 #include "attnviz/pipeline.h"
 #include "batch_inputs.h"
 #include "batch_records.h"
+#include "batch_resume.h"
 #include "batch_runner.h"
 #include "commands.h"
 #include "input_args.h"
+#include "merge_files.h"
 #include "progress.h"
 #include "snapshot_dir.h"
 
@@ -59,6 +61,8 @@ struct RunArgs {
   bool ndjson = false;
   bool keep_going = false;
   bool no_progress = false;
+  bool no_timings = false;
+  std::string resume;  // the NDJSON of a stopped run of the same command
   std::string snapshot;
   const CLI::Option* out_option = nullptr;     // to tell an explicit --out from the default
   const CLI::Option* format_option = nullptr;
@@ -146,6 +150,7 @@ int run_command(RunArgs& args) {
     if (args.out_option->count() || args.format_option->count())
       fail_usage("--snapshot writes PNG and JSON into its own directory: drop --out and --format");
     if (shard.count > 1) fail_usage("--snapshot replaces the whole directory: it takes no --shard");
+    if (!args.resume.empty()) fail_usage("--snapshot replaces the whole directory: it takes no --resume");
   }
   std::optional<SnapshotUpdate> snapshot;  // checks the directory before the model loads
   if (!args.snapshot.empty()) snapshot.emplace(args.snapshot);
@@ -198,6 +203,14 @@ int run_command(RunArgs& args) {
   for (size_t i = 0; i < images.size(); ++i)
     if (shard.contains(i)) items.push_back({i, images[i], stems[i]});
   if (images.empty()) spdlog::info("run: no image paths on stdin: nothing to do");
+  std::vector<ItemRecord> done;  // --resume: finished by the earlier run
+  if (!args.resume.empty()) {
+    ResumePlan plan = plan_resume(items, read_record_file(args.resume), args.out, is_regular_file);
+    spdlog::info("run: --resume {}: {} of {} images done already, {} to run", args.resume, plan.done.size(),
+                 items.size(), plan.to_run.size());
+    items = std::move(plan.to_run);
+    done = std::move(plan.done);
+  }
   const Parallelism cores = choose_parallelism(static_cast<int>(std::thread::hardware_concurrency()),
                                                static_cast<long long>(items.size()), jobs, args.input.threads);
   spdlog::info("run: {} images, {} jobs x {} intra-op threads", items.size(), cores.jobs, cores.threads);
@@ -254,7 +267,9 @@ int run_command(RunArgs& args) {
   batch.jobs = cores.jobs;
   batch.keep_going = args.keep_going;
   batch.progress = !args.no_progress && stderr_is_terminal() && spdlog::should_log(spdlog::level::warn);
-  const BatchResult result = run_batch(items, work, batch, RecordPrinter(args.ndjson));
+  ResumedRecords records(std::move(done), RecordPrinter(args.ndjson, !args.no_timings));
+  const BatchResult result = run_batch(items, work, batch, [&](const ItemRecord& r) { records(r); });
+  records.finish();
 
   const std::string not_updated = snapshot ? "; " + args.snapshot + " not updated" : "";
   if (result.interrupted)
@@ -317,6 +332,11 @@ Action add_run(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--ndjson", args->ndjson, "One JSON line per image on stdout (docs/batch.md); logs stay on stderr");
   cmd->add_flag("--keep-going,-k", args->keep_going, "Go on after an image fails (default: stop at the first)");
+  cmd->add_flag("--no-timings", args->no_timings,
+                "Records without \"seconds\": the same inputs give the same bytes (for comparing merged shards)");
+  cmd->add_option("--resume", args->resume,
+                  "FILE: the NDJSON of an earlier run of this command that stopped; the images it finished (ok, "
+                  "files in --out) are not run again and their records are printed again");
   cmd->add_flag("--no-progress", args->no_progress, "No progress bar (it is only drawn when stderr is a terminal)");
   cmd->add_option("--snapshot", args->snapshot,
                   "Write PNG + JSON for committing into DIR, replacing its previous contents only if every image "

@@ -1,0 +1,120 @@
+// attnviz merge --out DIR TASK.ndjson... : the results of the tasks of a sharded run
+// joined into what one run over the whole list writes (docs/batch.md, "merge").
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+#include "attnviz/error.h"
+#include "attnviz/outputs.h"
+#include "batch_inputs.h"
+#include "batch_merge.h"
+#include "batch_records.h"
+#include "commands.h"
+#include "merge_files.h"
+
+namespace attnviz::cli {
+namespace {
+
+struct MergeArgs {
+  std::vector<std::string> record_files;
+  std::string out;
+  std::string inputs;
+  size_t shards = 0;
+  bool copy = false;
+};
+
+std::vector<std::string> read_input_list(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) fail(ExitCode::usage, "--inputs " + path + ": cannot read");
+  return expand_stdin_inputs({"-"}, in);
+}
+
+// Every problem that would make the merged directory differ from one run's: a listed
+// file that is gone, two tasks with different files under one name, or a file already
+// in DIR with other bytes. Found before anything is written.
+std::vector<std::string> file_problems(const std::vector<FilePlacement>& files) {
+  std::vector<std::string> problems;
+  for (size_t i = 0; i < files.size(); ++i) {
+    const FilePlacement& f = files[i];
+    if (!is_regular_file(f.source)) {
+      problems.push_back(f.source + ": no such file, yet " + f.record->where() +
+                         " lists it (rerun that task with --resume)");
+      continue;
+    }
+    const bool first_for_target = i == 0 || files[i - 1].target != f.target;
+    if (!first_for_target) {
+      const FilePlacement& first = files[i - 1];
+      if (first.source != f.source && is_regular_file(first.source) && !same_contents(first.source, f.source))
+        problems.push_back("conflicting files: " + first.source + " (" + first.record->where() + ") and " +
+                           f.source + " (" + f.record->where() + ") differ, and both would be " + f.target);
+    } else if (is_regular_file(f.target) && !same_contents(f.target, f.source)) {
+      problems.push_back("conflicting files: " + f.target + " is already there and differs from " + f.source + " (" +
+                         f.record->where() + ")");
+    }
+  }
+  return problems;
+}
+
+int merge_command(const MergeArgs& args) {
+  std::set<std::string> seen;
+  for (const auto& f : args.record_files)
+    if (!seen.insert(f).second) fail_usage("merge: " + f + " is given twice");
+
+  MergeOptions options;
+  options.out_dir = args.out;
+  options.shards = args.shards;
+  if (!args.inputs.empty()) {
+    options.inputs = read_input_list(args.inputs);
+    options.inputs_source = args.inputs;
+  }
+  std::vector<RecordFile> files;
+  for (const auto& path : args.record_files) files.push_back(read_record_file(path));
+  const MergePlan plan = plan_merge(files, options);
+
+  const auto problems = file_problems(plan.files);
+  for (const auto& p : problems) spdlog::error("{}", p);
+  if (!problems.empty())
+    fail(ExitCode::input, "merge: " + std::to_string(problems.size()) + " file problems: nothing merged into " + args.out);
+
+  ensure_directory(args.out);
+  for (size_t i = 0; i < plan.files.size(); ++i) {
+    const FilePlacement& f = plan.files[i];
+    const bool first_for_target = i == 0 || plan.files[i - 1].target != f.target;
+    if (first_for_target && !(is_regular_file(f.target) && same_contents(f.target, f.source)))
+      place_file(f.source, f.target, args.copy);
+  }
+  for (const auto& record : plan.records) std::cout << record_line(record) << '\n';
+  std::cout.flush();
+  if (!std::cout) fail(ExitCode::output, "stdout: cannot write the merged records");
+
+  if (spdlog::should_log(spdlog::level::warn) || plan.summary.exit_code != 0)
+    for (const auto& line : summary_lines(plan.summary, args.shards)) std::cerr << "merge: " << line << '\n';
+  return plan.summary.exit_code;
+}
+
+}  // namespace
+
+Action add_merge(CLI::App& app) {
+  auto args = std::make_shared<MergeArgs>();
+  auto* cmd = app.add_subcommand(
+      "merge",
+      "Join the NDJSON records and output directories of the tasks of a sharded run (run --shard I/N --ndjson) into "
+      "what one run over the whole list writes");
+  cmd->add_option("records", args->record_files,
+                  "The tasks' NDJSON files (a later record for an input replaces an earlier one)")
+      ->required();
+  cmd->add_option("--out", args->out, "The merged output directory, spelled as a single run's --out would be")
+      ->required();
+  cmd->add_option("--inputs", args->inputs,
+                  "The whole input list the tasks read, one path per line: checks the records and finds inputs "
+                  "with no record");
+  cmd->add_option("--shards", args->shards, "N of --shard I/N: says which tasks the missing inputs belong to")
+      ->check(CLI::Range(1, 1000000));
+  cmd->add_flag("--copy", args->copy, "Copy the files (default: hard links where the file system allows)");
+  return [args] { return merge_command(*args); };
+}
+
+}  // namespace attnviz::cli

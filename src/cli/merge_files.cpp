@@ -1,0 +1,55 @@
+#include "merge_files.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+#include "attnviz/atomic_file.h"
+#include "attnviz/error.h"
+#include "batch_staging.h"
+
+namespace attnviz::cli {
+
+bool is_regular_file(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+bool same_contents(const std::string& a, const std::string& b) {
+  struct stat sa {}, sb {};
+  if (::stat(a.c_str(), &sa) != 0 || ::stat(b.c_str(), &sb) != 0) return false;
+  if (sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino) return true;
+  if (sa.st_size != sb.st_size) return false;
+  std::ifstream fa(a, std::ios::binary), fb(b, std::ios::binary);
+  char ba[1 << 16], bb[1 << 16];
+  while (fa && fb) {
+    fa.read(ba, sizeof ba);
+    fb.read(bb, sizeof bb);
+    if (fa.gcount() != fb.gcount() || std::memcmp(ba, bb, static_cast<size_t>(fa.gcount())) != 0) return false;
+  }
+  return fa.eof() && fb.eof();
+}
+
+void place_file(const std::string& source, const std::string& target, bool copy) {
+  if (!copy) {
+    const auto slash = target.find_last_of('/');
+    const std::string dir = slash == std::string::npos ? "." : target.substr(0, slash + 1);
+    // A dot-name: `attnviz diff` skips it, should a killed merge leave it behind.
+    const std::string tmp =
+        path_in_dir(dir, ".attnviz-merge." + std::to_string(::getpid()) + "." + file_name_of(target));
+    ::unlink(tmp.c_str());
+    if (::link(source.c_str(), tmp.c_str()) == 0) {
+      if (::rename(tmp.c_str(), target.c_str()) == 0) return;
+      const int err = errno;
+      ::unlink(tmp.c_str());
+      fail(ExitCode::output, target + ": cannot move into place (" + std::strerror(err) + ")");
+    }
+  }
+  write_file_atomic(target, read_file(source));  // another file system, or no hard links
+}
+
+}  // namespace attnviz::cli

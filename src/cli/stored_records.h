@@ -1,0 +1,42 @@
+#pragma once
+// The NDJSON that `run --ndjson` printed, read back: `attnviz merge` joins the records of
+// the tasks of a sharded run, `run --resume` reuses those of a run that was stopped.
+#include <cstddef>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "batch_runner.h"
+
+namespace attnviz::cli {
+
+struct StoredRecord {
+  nlohmann::ordered_json json;  // the record as printed
+  ItemRecord record;            // the same, parsed
+  std::string source;           // the file it was read from
+  size_t line = 0;              // 1-based
+  std::string where() const { return source + ":" + std::to_string(line); }
+};
+
+struct RecordFile {
+  std::string path;
+  std::vector<StoredRecord> records;  // in file order
+  // The last line had no newline and was not a whole record: what a writer killed in
+  // the middle of a line leaves. It was dropped.
+  bool cut_short = false;
+};
+
+// Parses `text`, the contents of `source`. Empty lines are skipped; every other line must
+// be a record as docs/batch.md describes it, or an input Error "SOURCE:LINE: ..." is
+// thrown (except for a cut-short last line, see RecordFile).
+RecordFile parse_record_file(const std::string& text, const std::string& source);
+// The same for a file; throws an input Error naming it when it cannot be read.
+RecordFile read_record_file(const std::string& path);
+
+// For each input index, the record that counts: the last one read (a rerun comes after
+// the run it repeats, in the same file or a later one).
+std::map<size_t, const StoredRecord*> latest_by_index(const std::vector<const RecordFile*>& files);
+
+}  // namespace attnviz::cli
