@@ -32,32 +32,6 @@ std::vector<std::string> read_input_list(const std::string& path) {
   return expand_stdin_inputs({"-"}, in);
 }
 
-// Every problem that would make the merged directory differ from one run's: a listed
-// file that is gone, two tasks with different files under one name, or a file already
-// in DIR with other bytes. Found before anything is written.
-std::vector<std::string> file_problems(const std::vector<FilePlacement>& files) {
-  std::vector<std::string> problems;
-  for (size_t i = 0; i < files.size(); ++i) {
-    const FilePlacement& f = files[i];
-    if (!is_regular_file(f.source)) {
-      problems.push_back(f.source + ": no such file, yet " + f.record->where() +
-                         " lists it (rerun that task with --resume)");
-      continue;
-    }
-    const bool first_for_target = i == 0 || files[i - 1].target != f.target;
-    if (!first_for_target) {
-      const FilePlacement& first = files[i - 1];
-      if (first.source != f.source && is_regular_file(first.source) && !same_contents(first.source, f.source))
-        problems.push_back("conflicting files: " + first.source + " (" + first.record->where() + ") and " +
-                           f.source + " (" + f.record->where() + ") differ, and both would be " + f.target);
-    } else if (is_regular_file(f.target) && !same_contents(f.target, f.source)) {
-      problems.push_back("conflicting files: " + f.target + " is already there and differs from " + f.source + " (" +
-                         f.record->where() + ")");
-    }
-  }
-  return problems;
-}
-
 int merge_command(const MergeArgs& args) {
   std::set<std::string> seen;
   for (const auto& f : args.record_files)
@@ -74,7 +48,7 @@ int merge_command(const MergeArgs& args) {
   for (const auto& path : args.record_files) files.push_back(read_record_file(path));
   const MergePlan plan = plan_merge(files, options);
 
-  const auto problems = file_problems(plan.files);
+  const auto problems = placement_problems(plan.files);
   for (const auto& p : problems) spdlog::error("{}", p);
   if (!problems.empty())
     fail(ExitCode::input, "merge: " + std::to_string(problems.size()) + " file problems: nothing merged into " + args.out);

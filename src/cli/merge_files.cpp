@@ -52,4 +52,27 @@ void place_file(const std::string& source, const std::string& target, bool copy)
   write_file_atomic(target, read_file(source));  // another file system, or no hard links
 }
 
+std::vector<std::string> placement_problems(const std::vector<FilePlacement>& files) {
+  std::vector<std::string> problems;
+  for (size_t i = 0; i < files.size(); ++i) {
+    const FilePlacement& f = files[i];
+    if (!is_regular_file(f.source)) {
+      problems.push_back(f.source + ": no such file, yet " + f.record->where() +
+                         " lists it (rerun that task with --resume)");
+      continue;
+    }
+    const bool first_for_target = i == 0 || files[i - 1].target != f.target;
+    if (!first_for_target) {
+      const FilePlacement& previous = files[i - 1];
+      if (previous.source != f.source && is_regular_file(previous.source) && !same_contents(previous.source, f.source))
+        problems.push_back("conflicting files: " + previous.source + " (" + previous.record->where() + ") and " +
+                           f.source + " (" + f.record->where() + ") differ, and both would be " + f.target);
+    } else if (is_regular_file(f.target) && !same_contents(f.target, f.source)) {
+      problems.push_back("conflicting files: " + f.target + " is already there and differs from " + f.source + " (" +
+                         f.record->where() + ")");
+    }
+  }
+  return problems;
+}
+
 }  // namespace attnviz::cli
