@@ -99,7 +99,8 @@ std::vector<std::string> summary_lines(const MergeSummary& s, size_t shards) {
     if (counted != t.records) line += ", " + std::to_string(t.records - counted) + " replaced by later ones";
     line += ": " + std::to_string(t.ok) + " ok, " + std::to_string(t.failed) + " failed, " +
             std::to_string(t.skipped) + " not run";
-    if (t.cut_short) line += " (its last line was cut short, as by a killed task, and was dropped)";
+    if (t.cut_short)
+      line += "; " + std::to_string(t.cut_short) + " cut short (as by a killed task) and dropped";
     lines.push_back(line);
   }
   for (const auto* stored : s.not_ok) {

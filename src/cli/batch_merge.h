@@ -37,7 +37,7 @@ struct TaskTally {
   std::string source;
   size_t records = 0;  // lines read
   size_t ok = 0, failed = 0, skipped = 0;
-  bool cut_short = false;
+  size_t cut_short = 0;  // records cut short by a kill (RecordFile)
 };
 
 struct MergeSummary {

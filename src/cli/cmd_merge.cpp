@@ -33,6 +33,8 @@ std::vector<std::string> read_input_list(const std::string& path) {
 }
 
 int merge_command(const MergeArgs& args) {
+  if (args.record_files.empty() && args.inputs.empty())
+    fail_usage("merge: no records to merge (give the tasks' NDJSON files, or --inputs to list what is missing)");
   std::set<std::string> seen;
   for (const auto& f : args.record_files)
     if (!seen.insert(f).second) fail_usage("merge: " + f + " is given twice");
@@ -78,8 +80,8 @@ Action add_merge(CLI::App& app) {
       "Join the NDJSON records and output directories of the tasks of a sharded run (run --shard I/N --ndjson) into "
       "what one run over the whole list writes");
   cmd->add_option("records", args->record_files,
-                  "The tasks' NDJSON files (a later record for an input replaces an earlier one)")
-      ->required();
+                  "The tasks' NDJSON files (a later record for an input replaces an earlier one; none: every "
+                  "input of --inputs is missing)");
   cmd->add_option("--out", args->out, "The merged output directory, spelled as a single run's --out would be")
       ->required();
   cmd->add_option("--inputs", args->inputs,

@@ -8,6 +8,8 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
+const std::string kRecordStart = "{\"index\":";
+
 [[noreturn]] void fail_record(const std::string& where, const std::string& problem) {
   fail(ExitCode::input, where + ": not a record of attnviz run --ndjson (" + problem + ")");
 }
@@ -70,11 +72,18 @@ RecordFile parse_record_file(const std::string& text, const std::string& source)
     stored.line = line;
     stored.json = Json::parse(body, nullptr, false);
     if (stored.json.is_discarded()) {
-      if (last_unterminated) {
-        file.cut_short = true;
+      // A record cut short by a kill, and the first record a rerun appended after it.
+      // Records always begin so, and inside a JSON string the quotes would be escaped.
+      const size_t glued = body.rfind(kRecordStart);
+      if (glued != std::string::npos && glued > 0) stored.json = Json::parse(body.substr(glued), nullptr, false);
+      if (!stored.json.is_discarded()) {
+        ++file.cut_short;
+      } else if (last_unterminated) {
+        ++file.cut_short;
         break;
+      } else {
+        fail(ExitCode::input, stored.where() + ": not a JSON line");
       }
-      fail(ExitCode::input, stored.where() + ": not a JSON line");
     }
     stored.record = parse_record(stored.json, stored.where());
     file.records.push_back(std::move(stored));

@@ -23,14 +23,15 @@ struct StoredRecord {
 struct RecordFile {
   std::string path;
   std::vector<StoredRecord> records;  // in file order
-  // The last line had no newline and was not a whole record: what a writer killed in
-  // the middle of a line leaves. It was dropped.
-  bool cut_short = false;
+  // Records cut short, as a writer killed in the middle of a line leaves them, and
+  // dropped: a last line without its newline that is not a whole record, or the start of
+  // a line that a rerun appended a whole record to.
+  size_t cut_short = 0;
 };
 
 // Parses `text`, the contents of `source`. Empty lines are skipped; every other line must
-// be a record as docs/batch.md describes it, or an input Error "SOURCE:LINE: ..." is
-// thrown (except for a cut-short last line, see RecordFile).
+// be a record as docs/batch.md describes it (or a cut-short one, see RecordFile), or an
+// input Error "SOURCE:LINE: ..." is thrown.
 RecordFile parse_record_file(const std::string& text, const std::string& source);
 // The same for a file; throws an input Error naming it when it cannot be read.
 RecordFile read_record_file(const std::string& path);

@@ -221,3 +221,15 @@ TEST(MergeFiles, ProblemsAreFoundBeforeAnythingIsWritten) {
                              dir.file("t1/c.json") + " (t1.ndjson:1)");
   EXPECT_EQ(problems[2], dir.file("t1/d.json") + ": no such file, yet t1.ndjson:1 lists it (rerun that task with --resume)");
 }
+
+TEST(Merge, RecordsCutShortByAKillAreCountedInTheSummary) {
+  const std::string whole = record_line(record_json(item(0, "t"), false));
+  const std::string rerun = record_line(record_json(item(1, "t"), false));
+  const std::vector<RecordFile> files = {
+      parse_record_file(whole + "\n" + whole.substr(0, 40) + rerun + "\n" + rerun.substr(0, 30), "t.ndjson")};
+  MergeOptions options;
+  options.out_dir = "m";
+  const auto lines = summary_lines(plan_merge(files, options).summary, 1);
+  EXPECT_TRUE(has_line(lines, "t.ndjson: 2 records: 2 ok, 0 failed, 0 not run; 2 cut short (as by a killed task) and dropped"))
+      << join_lines(lines);
+}

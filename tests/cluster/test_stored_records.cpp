@@ -21,7 +21,7 @@ TEST(StoredRecords, ReadBackEqualsWhatWasPrintedByteForByte) {
     for (const auto* r : {&ok, &failed, &skipped}) text += record_line(record_json(*r, timings)) + "\n";
     const RecordFile file = parse_record_file(text, "t.ndjson");
     ASSERT_EQ(file.records.size(), 3u);
-    EXPECT_FALSE(file.cut_short);
+    EXPECT_EQ(file.cut_short, 0u);
     std::string again;
     for (const auto& s : file.records) again += record_line(record_json(s.record, timings)) + "\n";
     EXPECT_EQ(again, text) << "parsed records print as they were printed";
@@ -50,13 +50,20 @@ TEST(StoredRecords, ALastLineCutShortIsDroppedAnywhereElseItIsAnError) {
   const std::string line = record_line(record_json(ok_record(0, "a.png", "a", {"a.json"}), false));
   const RecordFile cut = parse_record_file(line + "\n" + line.substr(0, 20), "f");
   EXPECT_EQ(cut.records.size(), 1u);
-  EXPECT_TRUE(cut.cut_short);
+  EXPECT_EQ(cut.cut_short, 1u);
   const RecordFile whole_without_newline = parse_record_file(line + "\n" + line, "f");
   EXPECT_EQ(whole_without_newline.records.size(), 2u);
-  EXPECT_FALSE(whole_without_newline.cut_short);
+  EXPECT_EQ(whole_without_newline.cut_short, 0u);
+  // A rerun appending (>>) after a task killed mid-line.
+  const std::string rerun = record_line(record_json(ok_record(1, "b.png", "b", {"b.json"}), false));
+  const RecordFile glued = parse_record_file(line + "\n" + line.substr(0, 50) + rerun + "\n" + line + "\n", "f");
+  ASSERT_EQ(glued.records.size(), 3u);
+  EXPECT_EQ(glued.cut_short, 1u);
+  EXPECT_EQ(glued.records[1].json, nlohmann::ordered_json::parse(rerun));
+  EXPECT_EQ(glued.records[1].line, 2u);
   try {
     parse_record_file(line.substr(0, 20) + "\n" + line + "\n", "task-2.ndjson");
-    FAIL() << "a cut line followed by more lines is not what a killed writer leaves";
+    FAIL() << "a cut line ended by a newline is not what a killed writer leaves";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ExitCode::input);
     EXPECT_EQ(std::string(e.what()), "task-2.ndjson:1: not a JSON line");
