@@ -2,12 +2,13 @@
 discs and squares, like models/scenes.py draws, but with numpy alone (no OpenCV or PIL
 here). Every image is a pure function of its number, so every run writes the same bytes.
 
-Usage: make_images.py N DIR    (writes DIR/img_000.png ... and DIR/list.txt, one absolute
-                               path per line)
+Usage: make_images.py N DIR [--large I ...]
+  writes DIR/img_000.png ... and DIR/list.txt (one absolute path per line); --large I
+  makes image I 40 times larger (2560x2560), so that a run spends seconds on it.
 """
+import argparse
 import os
 import struct
-import sys
 import zlib
 
 import numpy as np
@@ -43,15 +44,21 @@ def png_bytes(rgb):
 
 
 def main():
-    if len(sys.argv) != 3:
-        sys.exit(__doc__)
-    count, out = int(sys.argv[1]), os.path.abspath(sys.argv[2])
+    parser = argparse.ArgumentParser(usage=__doc__)
+    parser.add_argument("count", type=int)
+    parser.add_argument("out")
+    parser.add_argument("--large", type=int, action="append", default=[])
+    args = parser.parse_args()
+    out = os.path.abspath(args.out)
     os.makedirs(out, exist_ok=True)
     paths = []
-    for n in range(count):
+    for n in range(args.count):
         path = os.path.join(out, "img_%03d.png" % n)
+        img = scene(n)
+        if n in args.large:
+            img = np.kron(img, np.ones((40, 40, 1), np.uint8))
         with open(path, "wb") as f:
-            f.write(png_bytes(scene(n)))
+            f.write(png_bytes(img))
         paths.append(path)
     with open(os.path.join(out, "list.txt"), "w") as f:
         f.write("".join(p + "\n" for p in paths))
