@@ -53,7 +53,9 @@ int merge_command(const MergeArgs& args) {
   const auto problems = placement_problems(plan.files);
   for (const auto& p : problems) spdlog::error("{}", p);
   if (!problems.empty())
-    fail(ExitCode::input, "merge: " + std::to_string(problems.size()) + " file problems: nothing merged into " + args.out);
+    fail(ExitCode::input, "merge: " + std::to_string(problems.size()) +
+                              (problems.size() == 1 ? " file problem" : " file problems") + ": nothing merged into " +
+                              args.out);
 
   ensure_directory(args.out);
   for (size_t i = 0; i < plan.files.size(); ++i) {
