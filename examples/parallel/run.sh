@@ -16,9 +16,10 @@
 #            Every host needs the same attnviz, model, list and image paths, and the
 #            results directory on a shared file system, at the same absolute paths.
 #   ATTNVIZ  the attnviz binary (default: attnviz on PATH)
+#   ATTNVIZ_JOBS  images in parallel within a shard (default 1: one shard per core)
 set -euo pipefail
 if [ $# -lt 4 ]; then
-  sed -n '2,20p' "$0" >&2
+  sed -n '2,19p' "$0" >&2
   exit 2
 fi
 here=$(cd "$(dirname "$0")" && pwd)
@@ -28,11 +29,12 @@ attnviz=${ATTNVIZ:-attnviz}
 mkdir -p "$results"
 
 # --workdir .: each shard runs in this directory, on every host (so relative paths work
-# wherever the directory is shared); --env ATTNVIZ passes the binary's path along.
-# --halt never: the other shards go on when one fails; the merge reports it.
+# wherever the directory is shared); --env passes the settings along; -q keeps arguments
+# with spaces whole; --halt never: the other shards go on when one fails, the merge
+# reports it.
 status=0
-ATTNVIZ=$attnviz parallel --sshlogin "${HOSTS:-:}" --workdir . --env ATTNVIZ --halt never \
-    --joblog "$results/joblog" \
+ATTNVIZ=$attnviz ATTNVIZ_JOBS=${ATTNVIZ_JOBS:-1} parallel -q --sshlogin "${HOSTS:-:}" --workdir . \
+    --env ATTNVIZ --env ATTNVIZ_JOBS --halt never --joblog "$results/joblog" \
     "$here/attnviz-shard.sh" {} "$shards" "$model" "$list" "$results" "$@" ::: $(seq 1 "$shards") || status=$?
 [ "$status" -eq 0 ] || echo "run.sh: $status of $shards shards failed (see $results/joblog); merging what there is" >&2
 

@@ -40,6 +40,7 @@ finish() {
   else echo "test_parallel: kept $W" >&2; fi
 }
 trap finish EXIT
+export PARALLEL_HOME=$W/parallel-home  # GNU parallel's own files, here rather than in ~/.parallel
 
 make_corpus
 reference_run

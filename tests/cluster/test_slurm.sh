@@ -34,6 +34,7 @@ if [ -n "$(missing_tools)" ]; then
     skip "cannot install Slurm and munge: $reason"
   fi
   rm -f "$apt_log"
+  [ -z "$(missing_tools)" ] || skip "still no $(missing_tools | tr '\n' ' ')after installing Slurm and munge"
 fi
 
 mkdir -p "$parent"
