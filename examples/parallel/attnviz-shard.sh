@@ -19,8 +19,8 @@ attnviz=${ATTNVIZ:-attnviz}
 mkdir -p "$results/task-$task"
 touch "$results/task-$task.ndjson"
 # --no-timings: records without wall times, so that the merged NDJSON has the same bytes
-# as one run over the whole list.
-"$attnviz" run "$model" - --shard "$task/$shards" --out "$results/task-$task" \
+# as one run over the whole list. exec: a signal to the shard reaches attnviz itself.
+exec "$attnviz" run "$model" - --shard "$task/$shards" --out "$results/task-$task" \
     --ndjson --keep-going --no-timings --no-progress \
     --jobs "${ATTNVIZ_JOBS:-1}" --threads 1 \
     --resume "$results/task-$task.ndjson" "$@" < "$list" >> "$results/task-$task.ndjson"

@@ -1,6 +1,6 @@
-# Shared by test_slurm.sh and test_parallel.sh (sourced): the corpus, the single-process
-# reference, and the checks that a sharded, merged run equals it. Expects $attnviz, $src
-# and $W (the test's work directory) to be set.
+# Shared by test_slurm.sh and test_parallel.sh (sourced): their arguments, packages and
+# work directory, the corpus, the single-process reference, and the checks that a
+# sharded, merged run equals it.
 
 readonly skip_code=77  # CTest SKIP_RETURN_CODE
 readonly shards=4
@@ -8,7 +8,57 @@ readonly corpus_size=40
 # The fifth images of tasks 2 and 4 (2/4 takes 1, 5, 9, 13, 17, ...; 4/4 takes 3, 7, ..., 19)
 # are large: seconds of work, during which a test kills the task.
 readonly large_images=(17 19)
-model=$src/models/tinyvlm-base.pt
+
+# ATTNVIZ SOURCE_DIR WORK_PARENT, the tests' arguments: sets attnviz, src, model, parent.
+take_test_args() {
+  [ $# -eq 3 ] || { echo "usage: $0 ATTNVIZ SOURCE_DIR WORK_PARENT" >&2; exit 2; }
+  attnviz=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+  src=$(cd "$2" && pwd)
+  model=$src/models/tinyvlm-base.pt
+  parent=$3
+  W=""
+}
+
+missing_commands() {  # COMMAND...: those not on PATH, each followed by a space
+  local c
+  for c in "$@"; do command -v "$c" > /dev/null || printf '%s ' "$c"; done
+}
+
+# Installs Debian PACKAGES when one of COMMANDS is missing and this is root; skips (with
+# the reason) when they stay missing.
+install_or_skip() {  # "COMMANDS" PACKAGES...
+  local commands=$1 log reason
+  shift
+  # shellcheck disable=SC2086  # a list of commands
+  [ -z "$(missing_commands $commands)" ] && return 0
+  # shellcheck disable=SC2086
+  [ "$(id -u)" -eq 0 ] || skip "no $(missing_commands $commands)(as root this test installs them: apt-get install $*)"
+  echo "installing $* (apt-get)"
+  log=$(mktemp)
+  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"; } > "$log" 2>&1; then
+    reason=$(tail -n 2 "$log")
+    rm -f "$log"
+    skip "cannot install $*: $reason"
+  fi
+  rm -f "$log"
+  # shellcheck disable=SC2086
+  [ -z "$(missing_commands $commands)" ] || skip "still no $(missing_commands $commands)after installing $*"
+}
+
+# A new work directory W under WORK_PARENT, named NAME.XXXXXX.
+make_work_dir() {  # NAME
+  mkdir -p "$parent"
+  W=$(mktemp -d "$(cd "$parent" && pwd)/$1.XXXXXX")
+}
+
+# On exit: W removed when the test passed or skipped, kept (and said so) when it failed.
+remove_work_dir_unless_failed() {  # STATUS
+  if [ -z "${ATTNVIZ_KEEP_TEST_FILES:-}" ] && { [ "$1" -eq 0 ] || [ "$1" -eq "$skip_code" ]; }; then
+    rm -rf "$W"
+  else
+    echo "$(basename "$0"): kept $W" >&2
+  fi
+}
 
 skip() {
   echo "SKIP: $*"

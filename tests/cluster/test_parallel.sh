@@ -12,32 +12,17 @@
 # printed) otherwise. Works in a new directory under WORK_PARENT, removed when the test
 # passes.
 set -euo pipefail
-attnviz=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-src=$(cd "$2" && pwd)
-parent=$3
-W=""
-. "$src/tests/cluster/shard_test_lib.sh"
-
-if ! command -v parallel > /dev/null; then
-  [ "$(id -u)" -eq 0 ] || skip "no GNU parallel (as root this test installs it: apt-get install parallel)"
-  echo "installing parallel (apt-get)"
-  apt_log=$(mktemp)
-  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq parallel; } > "$apt_log" 2>&1; then
-    reason=$(tail -n 2 "$apt_log")
-    rm -f "$apt_log"
-    skip "cannot install GNU parallel: $reason"
-  fi
-  rm -f "$apt_log"
-fi
+. "$(dirname "$0")/shard_test_lib.sh"
+take_test_args "$@"
+install_or_skip parallel parallel
 parallel --version 2>/dev/null | grep -q "GNU parallel" || skip "$(command -v parallel) is not GNU parallel (moreutils?)"
 
-mkdir -p "$parent"
-W=$(mktemp -d "$(cd "$parent" && pwd)/parallel-test.XXXXXX")
+make_work_dir parallel-test
 finish() {
   local status=$?
-  if [ -n "${run_pid:-}" ]; then kill "$run_pid" 2>/dev/null || true; fi
-  if [ -z "${ATTNVIZ_KEEP_TEST_FILES:-}" ] && { [ "$status" -eq 0 ] || [ "$status" -eq "$skip_code" ]; }; then rm -rf "$W"
-  else echo "test_parallel: kept $W" >&2; fi
+  # A failure while run.sh runs: its process group (parallel, the shards) goes too.
+  if [ -n "${run_pid:-}" ]; then kill -- "-$run_pid" 2>/dev/null || true; fi
+  remove_work_dir_unless_failed "$status"
 }
 trap finish EXIT
 export PARALLEL_HOME=$W/parallel-home  # GNU parallel's own files, here rather than in ~/.parallel
@@ -50,8 +35,10 @@ cd "$W/par"
 run_examples() { ATTNVIZ=$attnviz HOSTS=: "$src/examples/parallel/run.sh" "$model" "$list" results "$shards"; }
 
 start=$(now)
+set -m  # run.sh in a process group of its own
 run_examples > run1.out 2> run1.err &
 run_pid=$!
+set +m
 wait_for_ok_records results 2 4
 pid=$(attnviz_pid_of_task results 2)
 kill -KILL "$pid"

@@ -1,8 +1,9 @@
 #!/bin/bash
 # examples/slurm on a real single-node Slurm cluster started here: a 4-task job array over
-# 40 images and the dependent merge, checked against one process over the same images;
-# then task 2 is killed while it works on an image, the same array is submitted again,
-# and only the images that task had not finished are redone.
+# 40 images and the dependent merge. Task 2 is killed (SIGKILL) and task 4 cancelled
+# (scancel) while each works on an image, the merge reports what is missing; the same
+# array is submitted again, only the images not finished are redone, and the merge then
+# equals one process over the same images.
 #
 #   test_slurm.sh ATTNVIZ SOURCE_DIR WORK_PARENT
 #
@@ -11,40 +12,18 @@
 # cannot start. Everything lives in a new directory under WORK_PARENT, removed when the
 # test passes (kept for a look when it fails), and every daemon started is stopped on exit.
 set -euo pipefail
-attnviz=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-src=$(cd "$2" && pwd)
-parent=$3
-W=""
-. "$src/tests/cluster/shard_test_lib.sh"
-. "$src/tests/cluster/slurm_local.sh"
+. "$(dirname "$0")/shard_test_lib.sh"
+. "$(dirname "$0")/slurm_local.sh"
+take_test_args "$@"
+install_or_skip "slurmctld slurmd sbatch squeue scancel scontrol sinfo munged mungekey" \
+    slurmctld slurmd slurm-client munge
 
-tools=(slurmctld slurmd sbatch squeue scancel scontrol sinfo munged mungekey)
-missing_tools() {
-  local t
-  for t in "${tools[@]}"; do command -v "$t" > /dev/null || echo "$t"; done
-}
-if [ -n "$(missing_tools)" ]; then
-  [ "$(id -u)" -eq 0 ] || skip "no $(missing_tools | tr '\n' ' ')(as root this test installs them: apt-get install slurmctld slurmd slurm-client munge)"
-  echo "installing slurmctld slurmd slurm-client munge (apt-get)"
-  apt_log=$(mktemp)
-  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurmctld slurmd slurm-client munge; } \
-      > "$apt_log" 2>&1; then
-    reason=$(tail -n 2 "$apt_log")
-    rm -f "$apt_log"
-    skip "cannot install Slurm and munge: $reason"
-  fi
-  rm -f "$apt_log"
-  [ -z "$(missing_tools)" ] || skip "still no $(missing_tools | tr '\n' ' ')after installing Slurm and munge"
-fi
-
-mkdir -p "$parent"
-W=$(mktemp -d "$(cd "$parent" && pwd)/slurm-test.XXXXXX")
+make_work_dir slurm-test
 chmod 755 "$W"  # munged's socket is in there (slurm_local.sh)
 finish() {
   local status=$?
   slurm_local_stop
-  if [ -z "${ATTNVIZ_KEEP_TEST_FILES:-}" ] && { [ "$status" -eq 0 ] || [ "$status" -eq "$skip_code" ]; }; then rm -rf "$W"
-  else echo "test_slurm: kept $W (logs in $W/slurm/log, job logs in $W/cluster)" >&2; fi
+  remove_work_dir_unless_failed "$status"
 }
 trap finish EXIT
 
@@ -97,7 +76,8 @@ echo "--- merge log (first round) ---"
 cat attnviz-merge-"$merge".log
 [ "$(exit_code_of "$merge")" = 1 ] || fail "the merge job of an incomplete run exited $(exit_code_of "$merge"), expected 1"
 grep -q "^merge: missing: shard 2/4: " attnviz-merge-"$merge".log || fail "the merge summary does not name task 2's missing images"
-grep -q "^merge: not run: #[0-9]* results/task-4.ndjson:" attnviz-merge-"$merge".log || fail "the merge summary does not name task 4's image not run"
+grep -q "^merge: not run: #[0-9]* results/task-4.ndjson:" attnviz-merge-"$merge".log ||
+  fail "the merge summary does not name task 4's images not run"
 
 # Also a file gone from a finished task: its item is redone too.
 delete_one_output results 3 10
