@@ -1,6 +1,7 @@
 // `attnviz run`: the plan carried out. Models load once; every image goes through every
 // model (or every budget), its figures are built and written by the sinks into a staging
 // directory, and the batch runner commits them and reports each item.
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <thread>
@@ -13,14 +14,18 @@
 #include "attnviz/render/colormap.h"
 #include "attnviz/runtime.h"
 #include "attnviz/sinks.h"
-#include "batch_records.h"
-#include "batch_runner.h"
-#include "progress.h"
+#include "../batch/batch_records.h"
+#include "../batch/batch_resume.h"
+#include "../batch/batch_runner.h"
+#include "../batch/progress.h"
+#include "../batch/snapshot_dir.h"
+#include "../batch/stored_records.h"
 #include "run_plan.h"
-#include "snapshot_dir.h"
 
 namespace attnviz::app {
 namespace {
+
+using namespace batch;
 
 struct Inputs {
   std::vector<std::string> models, images;
@@ -140,6 +145,37 @@ int finish(const RunPlan& plan, const BatchResult& result, size_t items, std::op
   return result.exit_code;
 }
 
+// This process's share of the inputs, named. The whole list is known before anything runs:
+// names and shards depend on all of it. With --resume, the items a stopped run finished
+// are left out and come back as `done`.
+std::vector<BatchItem> items_to_run(const RunPlan& plan, const std::vector<std::string>& args,
+                                    std::vector<ItemRecord>& done) {
+  const auto images = expand_stdin_inputs(args, std::cin);
+  const auto stems = unique_stems(images);
+  std::vector<BatchItem> items;
+  for (size_t i = 0; i < images.size(); ++i)
+    if (plan.shard.contains(i)) items.push_back({i, images[i], stems[i]});
+  if (images.empty()) spdlog::info("run: no image paths on stdin: nothing to do");
+  if (plan.resume.empty()) return items;
+  const auto is_file = [](const std::string& path) { return std::filesystem::is_regular_file(path); };
+  ResumePlan resumed = plan_resume(items, read_record_file(plan.resume), plan.out_dir, is_file);
+  spdlog::info("run: --resume {}: {} of {} images done already, {} to run", plan.resume, resumed.done.size(),
+               items.size(), resumed.to_run.size());
+  done = std::move(resumed.done);
+  return std::move(resumed.to_run);
+}
+
+BatchOptions batch_options(const RunPlan& plan, const std::optional<SnapshotUpdate>& snapshot, int jobs) {
+  BatchOptions batch;
+  batch.out_dir = snapshot ? snapshot->staging_dir() : plan.out_dir;
+  batch.reported_dir = plan.snapshot_dir.empty() ? plan.out_dir : plan.snapshot_dir;
+  batch.jobs = jobs;
+  batch.keep_going = plan.keep_going;
+  batch.progress = plan.progress && stderr_is_terminal() && spdlog::should_log(spdlog::level::warn);
+  batch.spelling = plan.spelling;
+  return batch;
+}
+
 }  // namespace
 
 int execute_run(const RunPlan& given) {
@@ -149,14 +185,8 @@ int execute_run(const RunPlan& given) {
   for (const auto& f : plan.formats) make_sink(f);
   std::optional<SnapshotUpdate> snapshot;  // checks the directory before the model loads
   if (!plan.snapshot_dir.empty()) snapshot.emplace(plan.snapshot_dir);
-
-  // The whole list is known before anything runs: names and shards depend on all of it.
-  const auto images = expand_stdin_inputs(inputs.images, std::cin);
-  const auto stems = unique_stems(images);
-  std::vector<BatchItem> items;
-  for (size_t i = 0; i < images.size(); ++i)
-    if (plan.shard.contains(i)) items.push_back({i, images[i], stems[i]});
-  if (images.empty()) spdlog::info("run: no image paths on stdin: nothing to do");
+  std::vector<ItemRecord> done;
+  const std::vector<BatchItem> items = items_to_run(plan, inputs.images, done);
   const Parallelism cores = choose_parallelism(static_cast<int>(std::thread::hardware_concurrency()),
                                                static_cast<long long>(items.size()), plan.jobs, plan.threads);
   spdlog::info("run: {} images, {} jobs x {} intra-op threads", items.size(), cores.jobs, cores.threads);
@@ -168,16 +198,12 @@ int execute_run(const RunPlan& given) {
   // A bad stack or layer selection fails here, once, not once per image.
   for (size_t m = 0; m < models.size(); ++m) select_sites(models[m], plan.analysis.stack, layers[m]);
 
-  BatchOptions batch;
-  batch.out_dir = snapshot ? snapshot->staging_dir() : plan.out_dir;
+  const BatchOptions batch = batch_options(plan, snapshot, cores.jobs);
   ensure_directory(batch.out_dir);
-  batch.reported_dir = plan.snapshot_dir.empty() ? plan.out_dir : plan.snapshot_dir;
-  batch.jobs = cores.jobs;
-  batch.keep_going = plan.keep_going;
-  batch.progress = plan.progress && stderr_is_terminal() && spdlog::should_log(spdlog::level::warn);
-  batch.spelling = plan.spelling;
   const ItemAnalysis work(plan, models, std::move(layers));
-  const BatchResult result = run_batch(items, work, batch, RecordPrinter(plan.ndjson));
+  ResumedRecords records(std::move(done), RecordPrinter(plan.ndjson, plan.timings));
+  const BatchResult result = run_batch(items, work, batch, [&](const ItemRecord& r) { records(r); });
+  records.finish();
   return finish(plan, result, items.size(), snapshot);
 }
 

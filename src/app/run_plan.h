@@ -9,7 +9,7 @@
 #include "attnviz/figures.h"
 #include "attnviz/metadata.h"
 #include "attnviz/pipeline.h"
-#include "batch_inputs.h"
+#include "../batch/batch_inputs.h"
 
 namespace attnviz::app {
 
@@ -26,10 +26,12 @@ struct RunPlan {
   std::string out_dir = "attnviz_out";
   std::string snapshot_dir;         // non-empty: write snapshots there instead of out_dir
   std::string device = "cpu";
-  Shard shard;
+  batch::Shard shard;
   int jobs = 0;                     // 0: auto
   int threads = 0;                  // 0: auto
   bool ndjson = false;
+  bool timings = true;              // records carry `seconds`
+  std::string resume;               // the NDJSON of a stopped run of the same command
   bool keep_going = false;
   bool progress = true;             // when stderr is a terminal
   OptionSpelling spelling = [](const std::string& key) { return "--" + key; };  // how messages name options

@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
   auto run = attnviz::cli::add_run(app);
   auto inspect = attnviz::cli::add_inspect(app);
   auto diff = attnviz::cli::add_diff(app);
+  auto merge = attnviz::cli::add_merge(app);
 
   try {
     app.parse(argc, argv);
@@ -75,6 +76,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("run")) return run();
     if (app.got_subcommand("inspect")) return inspect();
     if (app.got_subcommand("diff")) return diff();
+    if (app.got_subcommand("merge")) return merge();
   } catch (const attnviz::Error& e) {
     spdlog::error("{}", e.describe(attnviz::cli::option_flag));
     return static_cast<int>(e.code());

@@ -58,7 +58,7 @@ std::optional<size_t> parse_count(const std::string& text) {
   return static_cast<size_t>(*v);
 }
 
-app::Shard parse_shard(const std::string& text) {
+batch::Shard parse_shard(const std::string& text) {
   const auto slash = text.find('/');
   std::optional<size_t> index, count;
   if (slash != std::string::npos) {
@@ -67,7 +67,7 @@ app::Shard parse_shard(const std::string& text) {
   }
   if (!index || !count || *count == 0 || *index == 0 || *index > *count)
     fail_option("shard", " '" + text + "': expected I/N with 1 <= I <= N, e.g. 1/4 for the first of four shards");
-  return app::Shard{*index, *count};
+  return batch::Shard{*index, *count};
 }
 
 void add_analysis(const RunArgs& args, AnalysisOptions& a) {
@@ -111,6 +111,7 @@ app::RunPlan make_run_plan(const RunArgs& args) {
     if (args.out_given || args.format_given)
       fail_usage("--snapshot writes PNG and JSON into its own directory: drop --out and --format");
     if (plan.shard.count > 1) fail_usage("--snapshot replaces the whole directory: it takes no --shard");
+    if (!args.resume.empty()) fail_usage("--snapshot replaces the whole directory: it takes no --resume");
   }
   // Snapshots are meant for committing: text and pictures, no binary .npy.
   const auto formats = items(args.snapshot.empty() ? args.format : "png,json");
@@ -128,6 +129,8 @@ app::RunPlan make_run_plan(const RunArgs& args) {
   plan.device = args.input.device;
   plan.threads = args.input.threads;
   plan.ndjson = args.ndjson;
+  plan.timings = !args.no_timings;
+  plan.resume = args.resume;
   plan.keep_going = args.keep_going;
   plan.progress = !args.no_progress;
   return plan;
@@ -182,6 +185,11 @@ void add_run_options(CLI::App& cmd, RunArgs& a) {
       ->capture_default_str();
   cmd.add_flag("--ndjson", a.ndjson, "One JSON line per image on stdout (docs/batch.md); logs stay on stderr");
   cmd.add_flag("--keep-going,-k", a.keep_going, "Go on after an image fails (default: stop at the first)");
+  cmd.add_flag("--no-timings", a.no_timings,
+               "Records without \"seconds\": the same inputs give the same bytes (for comparing merged shards)");
+  cmd.add_option("--resume", a.resume,
+                 "FILE: the NDJSON of an earlier run of this command that stopped; the images it finished (ok, "
+                 "files in --out) are not run again and their records are printed again");
   cmd.add_flag("--no-progress", a.no_progress, "No progress bar (it is only drawn when stderr is a terminal)");
   cmd.add_option("--snapshot", a.snapshot,
                  "Write PNG + JSON for committing into DIR, replacing its previous contents only if every image "

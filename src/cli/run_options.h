@@ -42,6 +42,8 @@ struct RunArgs {
   std::string jobs = "auto";
   std::string shard = "1/1";
   bool ndjson = false;
+  bool no_timings = false;
+  std::string resume;
   bool keep_going = false;
   bool no_progress = false;
   std::string snapshot;

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace attnviz::app {
+namespace attnviz::batch {
 
 // The image arguments with `-` replaced by the paths read from `in`, one per line (empty
 // lines skipped, a trailing '\r' dropped). `-` may appear once (a usage Error otherwise).
@@ -27,4 +27,4 @@ struct Shard {
 // "data/b/x.jpg" -> "a_x", "b_x"); any clash left gets "-2", "-3", ... in list order.
 std::vector<std::string> unique_stems(const std::vector<std::string>& inputs);
 
-}  // namespace attnviz::app
+}  // namespace attnviz::batch

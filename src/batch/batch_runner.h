@@ -9,7 +9,7 @@
 
 #include "attnviz/error.h"
 
-namespace attnviz::app {
+namespace attnviz::batch {
 
 struct BatchItem {
   size_t index = 0;   // position in the whole input list, before sharding
@@ -74,4 +74,4 @@ struct BatchResult {
 BatchResult run_batch(const std::vector<BatchItem>& items, const ItemWork& work, const BatchOptions& options,
                       const std::function<void(const ItemRecord&)>& emit);
 
-}  // namespace attnviz::app
+}  // namespace attnviz::batch

@@ -12,7 +12,7 @@
 #include "attnviz/error.h"
 #include "attnviz/interrupt.h"
 
-namespace attnviz::app {
+namespace attnviz::batch {
 namespace {
 
 void make_dir(const std::string& path) {
@@ -63,4 +63,4 @@ std::vector<std::string> StagingArea::commit(size_t index, const std::vector<std
 
 void StagingArea::discard(size_t index) const { remove_tree(root_ + "/" + std::to_string(index)); }
 
-}  // namespace attnviz::app
+}  // namespace attnviz::batch

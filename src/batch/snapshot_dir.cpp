@@ -16,7 +16,7 @@
 #include "attnviz/error.h"
 #include "batch_staging.h"
 
-namespace attnviz::app {
+namespace attnviz::batch {
 namespace {
 
 std::vector<std::string> entries(const std::string& dir) {
@@ -78,4 +78,4 @@ void SnapshotUpdate::commit() {
   if (had_old) remove_tree(old_);
 }
 
-}  // namespace attnviz::app
+}  // namespace attnviz::batch

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace attnviz::app {
+namespace attnviz::batch {
 
 class StagingArea {
  public:
@@ -35,4 +35,4 @@ class StagingArea {
 // Removes a directory tree (files, then directories); missing paths are fine.
 void remove_tree(const std::string& path);
 
-}  // namespace attnviz::app
+}  // namespace attnviz::batch

@@ -13,7 +13,7 @@
 #include "batch_staging.h"
 #include "progress.h"
 
-namespace attnviz::app {
+namespace attnviz::batch {
 namespace {
 
 
@@ -210,4 +210,4 @@ BatchResult run_batch(const std::vector<BatchItem>& items, const ItemWork& work,
   return batch.run(emit);
 }
 
-}  // namespace attnviz::app
+}  // namespace attnviz::batch

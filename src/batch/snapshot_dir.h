@@ -5,7 +5,7 @@
 // a failed or interrupted update leaves the old snapshots as they were.
 #include <string>
 
-namespace attnviz::app {
+namespace attnviz::batch {
 
 // Marks a directory as attnviz snapshots (only such a directory is ever replaced) and
 // lists its files.
@@ -32,4 +32,4 @@ class SnapshotUpdate {
   bool committed_ = false;
 };
 
-}  // namespace attnviz::app
+}  // namespace attnviz::batch

@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <string>
 
-namespace attnviz::app {
+namespace attnviz::batch {
 
 class ProgressBar {
  public:
@@ -31,4 +31,4 @@ class ProgressBar {
 // Whether stderr is a terminal.
 bool stderr_is_terminal();
 
-}  // namespace attnviz::app
+}  // namespace attnviz::batch

@@ -6,18 +6,22 @@
 
 #include "batch_runner.h"
 
-namespace attnviz::app {
+namespace attnviz::batch {
 
-nlohmann::ordered_json record_json(const ItemRecord& record);
+// Without `timings` the record has no `seconds`: the same inputs give the same bytes.
+nlohmann::ordered_json record_json(const ItemRecord& record, bool timings = true);
+// A record as one NDJSON line, without the newline (`attnviz merge` prints the same).
+std::string record_line(const nlohmann::ordered_json& record);
 
 class RecordPrinter {
  public:
-  explicit RecordPrinter(bool ndjson) : ndjson_(ndjson) {}
+  explicit RecordPrinter(bool ndjson, bool timings = true) : ndjson_(ndjson), timings_(timings) {}
   // Throws an output Error when stdout cannot be written (e.g. the reader went away).
   void operator()(const ItemRecord& record) const;
 
  private:
   bool ndjson_;
+  bool timings_;
 };
 
-}  // namespace attnviz::app
+}  // namespace attnviz::batch

@@ -7,9 +7,9 @@
 
 #include "attnviz/error.h"
 
-namespace attnviz::app {
+namespace attnviz::batch {
 
-nlohmann::ordered_json record_json(const ItemRecord& r) {
+nlohmann::ordered_json record_json(const ItemRecord& r, bool timings) {
   nlohmann::ordered_json j;
   j["index"] = r.item.index;
   j["input"] = r.item.input;
@@ -27,15 +27,19 @@ nlohmann::ordered_json record_json(const ItemRecord& r) {
   }
   j["files"] = r.files;
   j["error"] = r.error.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(r.error);
-  j["seconds"] = std::round(r.seconds * 1000) / 1000;
+  if (timings) j["seconds"] = std::round(r.seconds * 1000) / 1000;
   return j;
+}
+
+std::string record_line(const nlohmann::ordered_json& record) {
+  // error_handler replace: a path that is not UTF-8 must not abort the whole run.
+  return record.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 void RecordPrinter::operator()(const ItemRecord& r) const {
   if (r.status == ItemStatus::error) spdlog::error("{}", r.error);
   if (ndjson_) {
-    // error_handler replace: a path that is not UTF-8 must not abort the whole run.
-    std::cout << record_json(r).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
+    std::cout << record_line(record_json(r, timings_)) << '\n';
   } else if (r.status == ItemStatus::ok) {
     for (const auto& run : r.runs)
       if (!run.answer.empty())
@@ -47,4 +51,4 @@ void RecordPrinter::operator()(const ItemRecord& r) const {
   if (!std::cout) fail(ExitCode::output, "stdout: cannot write the results (was the reading end closed?)");
 }
 
-}  // namespace attnviz::app
+}  // namespace attnviz::batch

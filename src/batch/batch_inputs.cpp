@@ -9,7 +9,7 @@
 #include "attnviz/error.h"
 #include "attnviz/strings.h"
 
-namespace attnviz::app {
+namespace attnviz::batch {
 namespace {
 
 std::string file_stem(const std::string& name) { return std::filesystem::path(name).stem().string(); }
@@ -95,4 +95,4 @@ std::vector<std::string> unique_stems(const std::vector<std::string>& inputs) {
   return stems;
 }
 
-}  // namespace attnviz::app
+}  // namespace attnviz::batch

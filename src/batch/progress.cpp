@@ -4,7 +4,7 @@
 
 #include <cstdio>
 
-namespace attnviz::app {
+namespace attnviz::batch {
 namespace {
 
 void write_stderr(const std::string& text) {
@@ -75,4 +75,4 @@ void ProgressBar::clear() {
   drawn_ = false;
 }
 
-}  // namespace attnviz::app
+}  // namespace attnviz::batch
