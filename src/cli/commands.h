@@ -12,5 +12,6 @@ using Action = std::function<int()>;
 Action add_run(CLI::App& app);
 Action add_inspect(CLI::App& app);
 Action add_diff(CLI::App& app);
+Action add_tokenize(CLI::App& app);
 
 }  // namespace attnviz::cli

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   auto run = attnviz::cli::add_run(app);
   auto inspect = attnviz::cli::add_inspect(app);
   auto diff = attnviz::cli::add_diff(app);
+  auto tokenize = attnviz::cli::add_tokenize(app);
 
   try {
     app.parse(argc, argv);
@@ -45,6 +46,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("run")) return run();
     if (app.got_subcommand("inspect")) return inspect();
     if (app.got_subcommand("diff")) return diff();
+    if (app.got_subcommand("tokenize")) return tokenize();
   } catch (const attnviz::Error& e) {
     spdlog::error("{}", e.what());
     return static_cast<int>(e.code());
