@@ -1,7 +1,7 @@
 #pragma once
 // Files embedded in a TorchScript model (torch.jit.save(..., _extra_files={...})), read
-// without libtorch: the archive is a zip whose entries are stored uncompressed, the
-// extra files under "<archive name>/extra/<name>". Zip64 archives (models over 4 GB)
+// without libtorch: the archive is a zip, and torch.jit.save stores the extra files
+// uncompressed under "<archive name>/extra/<name>". Zip64 archives (models over 4 GB)
 // are read too; only the central directory and the one entry are read from disk.
 #include <optional>
 #include <string>

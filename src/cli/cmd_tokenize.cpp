@@ -13,7 +13,11 @@ namespace attnviz::cli {
 namespace {
 
 struct TokenizeArgs {
-  std::vector<std::string> inputs;  // [MODEL] TEXT...
+  // [MODEL] TEXT...: two positionals, because CLI11 (2.1) ends a subcommand's only
+  // positional at "--" once it holds a value, so `tokenize MODEL -- -x` would fail.
+  std::string first_input;
+  bool has_first_input = false;
+  std::vector<std::string> more_inputs;
   std::string tokenizer_file;
   std::string decode;
   bool tokens = false;
@@ -21,7 +25,8 @@ struct TokenizeArgs {
 };
 
 std::unique_ptr<HfTokenizer> load_tokenizer(const TokenizeArgs& args, std::vector<std::string>& texts) {
-  texts = args.inputs;
+  texts = args.more_inputs;
+  if (args.has_first_input) texts.insert(texts.begin(), args.first_input);
   if (!args.tokenizer_file.empty()) return HfTokenizer::from_file(args.tokenizer_file);
   if (texts.empty()) fail_usage("tokenize: give MODEL.pt or --tokenizer FILE");
   const std::string model = texts.front();
@@ -89,13 +94,17 @@ Action add_tokenize(CLI::App& app) {
   auto args = std::make_shared<TokenizeArgs>();
   auto* cmd = app.add_subcommand(
       "tokenize", "Token ids for texts (one comma-separated line each) with a model's tokenizer.json or a given one");
-  cmd->add_option("inputs", args->inputs, "MODEL.pt (unless --tokenizer is given), then the texts");
+  auto* first = cmd->add_option("model", args->first_input, "MODEL.pt (unless --tokenizer is given; then the first text)");
+  cmd->add_option("texts", args->more_inputs, "The texts (after --, they may begin with '-')");
   cmd->add_option("--tokenizer", args->tokenizer_file, "A Hugging Face tokenizer.json instead of the model's");
   cmd->add_flag("--tokens", args->tokens, "Also print the tokens, readable (␣ space, ↵ newline, ⇥ tab), on a second line");
   cmd->add_option("--decode", args->decode, "Print the text for these ids (e.g. 1,2,3)");
   cmd->add_flag("--no-special", args->no_special,
                 "Encode without the tokenizer's template (BOS ...); decode without special tokens");
-  return [args] { return tokenize_command(*args); };
+  return [args, first] {
+    args->has_first_input = first->count() > 0;
+    return tokenize_command(*args);
+  };
 }
 
 }  // namespace attnviz::cli

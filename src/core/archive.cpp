@@ -160,7 +160,7 @@ std::optional<std::string> read_archive_extra_file(const std::string& path, cons
     if (!is_extra_file(e.name, name)) continue;
     if (e.method != 0) {
       zip.broken(e.name + " is compressed (zip method " + std::to_string(e.method) +
-                 "); TorchScript archives store their files uncompressed");
+                 "); only stored entries are read, as torch.jit.save writes extra files");
     }
     if (e.compressed_size != e.size) zip.broken(e.name + ": stored and recorded sizes differ");
     const auto local = zip.read(e.local_offset, 30);

@@ -1,7 +1,7 @@
 #include "decoders.h"
 
 #include "byte_level_alphabet.h"
-#include "regex.h"
+#include "onig_regex.h"
 #include "spec_fields.h"
 #include "utf8.h"
 

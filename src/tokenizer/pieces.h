@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "regex.h"
+#include "onig_regex.h"
 
 namespace attnviz::tok {
 

@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "regex.h"
+#include "onig_regex.h"
 
 namespace attnviz::tok {
 

