@@ -9,8 +9,8 @@
 // byte-level "Ġthe" and metaspace "▁the" become " the" and byte fallback "<0x0A>"
 // becomes a newline; then spaces are shown as "␣", newlines as "↵", tabs as "⇥",
 // carriage returns as "␍", other control characters as "\xNN", and bytes that are
-// not complete UTF-8 on their own as "<0xNN>". Added tokens ("<|im_start|>") are shown
-// as written, with the same visible white space.
+// not complete UTF-8 on their own as "<0xNN>". Special tokens ("<|im_start|>") are
+// shown as written, with the same visible white space.
 //
 // BOS and EOS (the metadata may override both):
 //  - bos(): the first token the post-processor template puts before the text (Llama-2's

@@ -174,14 +174,7 @@ std::unique_ptr<Decoder> make_decoder(const nlohmann::json& spec, const std::str
     return std::make_unique<Metaspace>(f.one_character("replacement"), f.prepend_scheme() != "never");
   }
   if (f.type() == "Sequence") {
-    const auto& list = f.required("decoders");
-    if (!list.is_array()) f.invalid("\"decoders\" is not a list");
-    std::vector<std::unique_ptr<Decoder>> steps;
-    for (const auto& step : list) {
-      if (step.is_null()) f.invalid("a step is null");
-      steps.push_back(make_decoder(step, source));
-    }
-    return std::make_unique<DecoderSequence>(std::move(steps));
+    return std::make_unique<DecoderSequence>(f.steps("decoders", make_decoder));
   }
   f.unsupported();
 }

@@ -76,12 +76,14 @@ std::string HfTokenizer::token(int64_t id) const {
 
 std::string HfTokenizer::display_token(int64_t id) const {
   const Parts& p = *parts_;
-  if (const tok::AddedToken* added = p.added->token(id)) return tok::visible_label(added->content);
-  const auto stored = p.model->id_to_token(id);
-  if (!stored) return "<" + std::to_string(id) + ">";
-  if (!p.decoder) return tok::visible_label(*stored);
+  const std::string stored = token(id);
+  const tok::AddedToken* added = p.added->token(id);
+  const bool known = added || p.model->id_to_token(id);
+  // Special tokens are shown as written; the others as the decoder turns them to text
+  // (Gemma lists "▁▁" among its added tokens, and decodes it as two spaces).
+  if (!known || !p.decoder || (added && p.added->is_special(added->content))) return tok::visible_label(stored);
   std::string bytes;
-  for (const std::string& piece : p.decoder->decode_chain({std::string(*stored)}, true)) bytes += piece;
+  for (const std::string& piece : p.decoder->decode_chain({stored}, true)) bytes += piece;
   return tok::visible_label(bytes);
 }
 

@@ -60,59 +60,53 @@ class Reader {
     }
   }
 
-  void object(int depth) {
+  // Just after '{' or '[': true (and past it) when the container closes at once.
+  bool closes_at_once(char close) {
     ++pos_;
-    events_.start_object();
     skip_space();
-    if (peek() == '}') {
+    if (peek() != close) return false;
+    ++pos_;
+    return true;
+  }
+
+  // After an element: true (and past it) at the closing bracket, false after a comma.
+  bool closes_after_element(char close) {
+    skip_space();
+    if (peek() == close) {
       ++pos_;
-      return events_.end_object();
+      return true;
     }
-    while (true) {
-      if (peek() != '"') error("expected a string key");
-      read_string(buffer_);
-      events_.key(buffer_);
-      skip_space();
-      if (peek() != ':') error("expected ':'");
-      ++pos_;
-      skip_space();
-      value(depth + 1);
-      skip_space();
-      if (peek() == ',') {
+    if (peek() != ',') error(std::string("expected ',' or '") + close + "'");
+    ++pos_;
+    skip_space();
+    return false;
+  }
+
+  void object(int depth) {
+    events_.start_object();
+    if (!closes_at_once('}')) {
+      do {
+        if (peek() != '"') error("expected a string key");
+        read_string(buffer_);
+        events_.key(buffer_);
+        skip_space();
+        if (peek() != ':') error("expected ':'");
         ++pos_;
         skip_space();
-        continue;
-      }
-      if (peek() == '}') {
-        ++pos_;
-        return events_.end_object();
-      }
-      error("expected ',' or '}'");
+        value(depth + 1);
+      } while (!closes_after_element('}'));
     }
+    events_.end_object();
   }
 
   void array(int depth) {
-    ++pos_;
     events_.start_array();
-    skip_space();
-    if (peek() == ']') {
-      ++pos_;
-      return events_.end_array();
+    if (!closes_at_once(']')) {
+      do {
+        value(depth + 1);
+      } while (!closes_after_element(']'));
     }
-    while (true) {
-      value(depth + 1);
-      skip_space();
-      if (peek() == ',') {
-        ++pos_;
-        skip_space();
-        continue;
-      }
-      if (peek() == ']') {
-        ++pos_;
-        return events_.end_array();
-      }
-      error("expected ',' or ']'");
-    }
+    events_.end_array();
   }
 
   unsigned hex4() {

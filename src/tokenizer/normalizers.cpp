@@ -62,14 +62,7 @@ std::unique_ptr<Normalizer> make_normalizer(const nlohmann::json& spec, const st
   if (f.type() == "Prepend") return std::make_unique<Prepend>(f.string("prepend"));
   if (f.type() == "Replace") return std::make_unique<Replace>(f.pattern("pattern"), f.string("content"));
   if (f.type() == "Sequence") {
-    const auto& list = f.required("normalizers");
-    if (!list.is_array()) f.invalid("\"normalizers\" is not a list");
-    std::vector<std::unique_ptr<Normalizer>> steps;
-    for (const auto& step : list) {
-      if (step.is_null()) f.invalid("a step is null");
-      steps.push_back(make_normalizer(step, source));
-    }
-    return std::make_unique<NormalizerSequence>(std::move(steps));
+    return std::make_unique<NormalizerSequence>(f.steps("normalizers", make_normalizer));
   }
   f.unsupported();
 }

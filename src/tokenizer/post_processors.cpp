@@ -98,18 +98,14 @@ std::unique_ptr<PostProcessor> make_post_processor(const nlohmann::json& spec, c
   if (f.type() == "TemplateProcessing") return make_template(f);
   if (f.type() == "ByteLevel") return std::make_unique<NoIdChange>();
   if (f.type() == "Sequence") {
-    const auto& list = f.required("processors");
-    if (!list.is_array()) f.invalid("\"processors\" is not a list");
-    std::vector<std::unique_ptr<PostProcessor>> steps;
+    // A second template would see the first one's output as a pair of sequences.
     int templates = 0;
-    for (const auto& step : list) {
-      if (step.is_null()) f.invalid("a step is null");
-      // A second template would see the first one's output as a pair of sequences.
+    for (const auto& step : f.required("processors")) {
       if (step.is_object() && step.value("type", "") == "TemplateProcessing" && ++templates > 1) {
         f.invalid("more than one TemplateProcessing is not supported");
       }
-      steps.push_back(make_post_processor(step, source));
     }
+    auto steps = f.steps("processors", make_post_processor);
     return std::make_unique<PostProcessorSequence>(std::move(steps));
   }
   f.unsupported();

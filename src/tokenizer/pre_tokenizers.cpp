@@ -118,14 +118,7 @@ std::unique_ptr<PreTokenizer> make_pre_tokenizer(const nlohmann::json& spec, con
   }
   if (f.type() == "Metaspace") return make_metaspace(f, source);
   if (f.type() == "Sequence") {
-    const auto& list = f.required("pretokenizers");
-    if (!list.is_array()) f.invalid("\"pretokenizers\" is not a list");
-    std::vector<std::unique_ptr<PreTokenizer>> steps;
-    for (const auto& step : list) {
-      if (step.is_null()) f.invalid("a step is null");
-      steps.push_back(make_pre_tokenizer(step, source));
-    }
-    return std::make_unique<PreTokenizerSequence>(std::move(steps));
+    return std::make_unique<PreTokenizerSequence>(f.steps("pretokenizers", make_pre_tokenizer));
   }
   f.unsupported();
 }

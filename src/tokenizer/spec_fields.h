@@ -3,6 +3,7 @@
 // errors name the file and the component, and the rejection of what is not supported.
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -29,6 +30,19 @@ class SpecFields {
   std::string prepend_scheme() const;
   // A {"String": ...} or {"Regex": ...} pattern.
   Regex pattern(const std::string& key) const;
+
+  // The components listed under `key` (a Sequence's steps), each made by `make`.
+  template <class Make>  // std::unique_ptr<T> Make(const nlohmann::json& step, const std::string& source)
+  auto steps(const std::string& key, Make make) const {
+    const auto& list = required(key);
+    if (!list.is_array()) invalid("\"" + key + "\" is not a list");
+    std::vector<decltype(make(list, source_))> out;
+    for (const auto& step : list) {
+      if (step.is_null()) invalid("a step is null");
+      out.push_back(make(step, source_));
+    }
+    return out;
+  }
 
   [[noreturn]] void unsupported() const;  // "<source>: <kind> <type> is not supported"
   [[noreturn]] void invalid(const std::string& problem) const;

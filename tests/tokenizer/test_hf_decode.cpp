@@ -149,5 +149,15 @@ TEST(HfDisplay, AddedTokensShowTheirWhiteSpace) {
   EXPECT_EQ(tok->display_token(2), "<x\u2423y>");
 }
 
+TEST(HfDisplay, OnlySpecialTokensSkipTheDecoder) {
+  // Gemma lists "▁▁" among its (not special) added tokens; it decodes to two spaces.
+  DocParts parts{bpe_model({"a", "\u2581\u2581", "<\u2581>"}, {})};
+  parts.decoder = {{"type", "Replace"}, {"pattern", {{"String", "\u2581"}}}, {"content", " "}};
+  parts.added_tokens = {added_token("\u2581\u2581", 1, false, {{"normalized", false}}), added_token("<\u2581>", 2, true)};
+  auto tok = load(tokenizer_doc(parts));
+  EXPECT_EQ(tok->display_token(1), "\u2423\u2423");
+  EXPECT_EQ(tok->display_token(2), "<\u2581>");
+}
+
 }  // namespace
 }  // namespace attnviz::test

@@ -126,7 +126,7 @@ TEST(JsonReader, BuildsTheSameTreeAsNlohmann) {
 }
 
 TEST(JsonReader, RejectsWhatIsNotJson) {
-  for (const std::string text : std::vector<std::string>{"{", "{\"a\" 1}", "[1 2]", "[1,]", "{\"a\":1,}", "01", "1.", "-", "+1", "\"\\x\"", "\"a\nb\"", "\"\\ud800\"",
+  for (const std::string& text : std::vector<std::string>{"{", "{\"a\" 1}", "[1 2]", "[1,]", "{\"a\":1,}", "01", "1.", "-", "+1", "\"\\x\"", "\"a\nb\"", "\"\\ud800\"",
         "\"\\udc00\"", "tru", "nul", "[] []", "\"\xC3\x28\"", std::string(600, '[') + std::string(600, ']')}) {
     EXPECT_THROW(parse_tokenizer_json(text, "t.json"), Error) << text;
   }
