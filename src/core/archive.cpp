@@ -1,8 +1,12 @@
 #include "attnviz/archive.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <fstream>
 #include <vector>
 
@@ -41,10 +45,13 @@ uint32_t crc32(const std::string& data) {
 
 class ZipFile {
  public:
-  explicit ZipFile(const std::string& path) : path_(path), in_(path, std::ios::binary) {
+  explicit ZipFile(const std::string& path) : path_(path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) fail_model(path_, std::string("cannot be read: ") + std::strerror(errno));
+    if (!S_ISREG(st.st_mode)) fail_model(path_, "is not a regular file");
+    in_.open(path, std::ios::binary);
     if (!in_) fail_model(path_, "cannot be read");
-    in_.seekg(0, std::ios::end);
-    size_ = static_cast<uint64_t>(in_.tellg());
+    size_ = static_cast<uint64_t>(st.st_size);
   }
 
   std::vector<unsigned char> read(uint64_t offset, uint64_t length) {

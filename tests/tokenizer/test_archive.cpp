@@ -50,7 +50,8 @@ TEST(Archive, BrokenArchivesAreModelErrors) {
             archive("truncated.pt") + ": no end-of-central-directory record: not a zip archive (a TorchScript model is one)");
   EXPECT_EQ(model_error("not_a_zip.pt"),
             archive("not_a_zip.pt") + ": too short to be a zip archive (a TorchScript model is one)");
-  EXPECT_EQ(model_error("absent.pt"), archive("absent.pt") + ": cannot be read");
+  EXPECT_EQ(model_error("absent.pt"), archive("absent.pt") + ": cannot be read: No such file or directory");
+  EXPECT_EQ(model_error(""), archive("") + ": is not a regular file");  // the fixture directory
 }
 
 }  // namespace
