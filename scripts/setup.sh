@@ -13,7 +13,7 @@ packages=(
   build-essential cmake pkg-config
   libtorch-dev libopenblas0-pthread
   libopencv-dev libopencv-contrib-dev fonts-dejavu-core libpng-dev libjpeg-dev zlib1g-dev
-  libcli11-dev nlohmann-json3-dev libspdlog-dev libgtest-dev libbenchmark-dev
+  libcli11-dev nlohmann-json3-dev libspdlog-dev libgtest-dev libbenchmark-dev libpcre2-dev libicu-dev
   python3-torch python3-torchvision python3-numpy python3-opencv
 )
 read -r -a extra <<< "${ATTNVIZ_EXTRA_PACKAGES:-}"

@@ -15,6 +15,7 @@ Action add_run(CLI::App& app);
 Action add_inspect(CLI::App& app);
 Action add_diff(CLI::App& app);
 Action add_merge(CLI::App& app);
+Action add_tokenize(CLI::App& app);
 
 // How the CLI spells the library's option keys in messages: "layers" -> "--layers".
 std::string option_flag(const std::string& key);

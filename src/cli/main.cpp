@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
   auto inspect = attnviz::cli::add_inspect(app);
   auto diff = attnviz::cli::add_diff(app);
   auto merge = attnviz::cli::add_merge(app);
+  auto tokenize = attnviz::cli::add_tokenize(app);
 
   try {
     app.parse(argc, argv);
@@ -77,6 +78,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("inspect")) return inspect();
     if (app.got_subcommand("diff")) return diff();
     if (app.got_subcommand("merge")) return merge();
+    if (app.got_subcommand("tokenize")) return tokenize();
   } catch (const attnviz::Error& e) {
     spdlog::error("{}", e.describe(attnviz::cli::option_flag));
     return static_cast<int>(e.code());
