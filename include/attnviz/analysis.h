@@ -15,16 +15,23 @@
 
 namespace attnviz {
 
+// [begin, end) key positions of a stack's sequence.
+struct KeyRange {
+  int begin = 0, end = 0;
+};
+
 // Where the kinds of token sit in a stack's sequence (for the grid's axis bars).
 struct TokenSpans {
-  TokenSpan image;            // count 0: unknown
-  int prompt_begin = 0, prompt_end = 0;  // [begin, end) in the stack's sequence
-  int answer_begin = 0, answer_end = 0;
+  TokenSpan image;                           // the image drawn; count 0: unknown
+  std::vector<KeyRange> prompt, answer;      // text before an image and after it are two ranges
 };
 
 struct LayerView {
   AttentionMap attention;
-  std::optional<TokenSpan> image_tokens;
+  std::optional<TokenSpan> image_tokens;  // the image the maps are over
+  std::string layout;                     // "104 keys = 2 text + 8×12 + 6 text"; empty: unknown
+  std::vector<int> text_positions;        // key position of each text token (Analysis::tokens)
+  int64_t image_token_id = -1;            // the id standing for image tokens in input_ids, if any
   std::vector<int> query_rows;
   std::optional<ImageMap> map;
   std::vector<ImageMap> token_maps;  // one per answer token (its predicting row), when generated
@@ -44,10 +51,14 @@ struct Analysis {
   std::vector<int64_t> prompt_ids;  // as fed, including BOS
   std::vector<int64_t> answer_ids;  // generated, without EOS
   std::string answer;
-  std::vector<std::string> tokens;  // text tokens of the captured sequence
+  std::vector<std::string> tokens;  // text tokens of the captured sequence, as labels
+                                    // (image placeholder ids are not text)
   QuerySpec query;
   std::string method = "raw";       // or "rollout"
   std::vector<LayerView> layers;
+  // What attnviz chose because it was not told: a layout it inferred, a query it could not
+  // honour, a map it refused to draw. Never silent: each is in the result JSON and logged.
+  std::vector<std::string> fallbacks;
 };
 
 }  // namespace attnviz

@@ -22,16 +22,22 @@ struct AttentionMap {
   std::string stack;  // e.g. "lm.layers"
   int index = 0;      // 0-based layer index within the stack
   std::string name;   // module path, e.g. "lm.layers.3.attn"
-  int heads = 0;      // captured shape is [heads, tq, tk]
+  // Windowed attention (Swin) folds its windows into the batch: each window is a
+  // [heads, tq, tk] attention of its own. 1 for everything else.
+  int windows = 1;
+  int heads = 0;      // captured shape is [windows, heads, tq, tk]
   int tq = 0;
   int tk = 0;
   HeadFusion fusion;
-  // Fused values: [tq, tk] row-major, or [heads, tq, tk] for HeadFusion::Kind::all.
+  // Fused values: [windows, tq, tk] row-major, or [windows, heads, tq, tk] for
+  // HeadFusion::Kind::all.
   std::vector<float> fused;
-  // Unfused per-head probabilities [heads, tq, tk]; only when asked for (npy).
+  // Unfused per-head probabilities [windows, heads, tq, tk]; only when asked for (npy).
   std::vector<float> per_head;
 
-  // Row-major [tq, tk] matrix of the fused values; for Kind::all the head mean.
+  bool windowed() const { return windows > 1; }
+  // Row-major [tq, tk] matrix of the fused values; for Kind::all the head mean. Empty
+  // for a windowed layer: its windows are not one matrix, and never averaged into one.
   std::vector<float> matrix() const;
 };
 

@@ -46,7 +46,7 @@ class CaptureBackend {
   // the caller names them.
   virtual ForwardResult run(const ModelInputs& inputs, const CaptureRequest& request) const = 0;
   virtual ForwardResult forward_only(const ModelInputs& inputs) const = 0;
-  virtual std::vector<std::array<int, 3>> probe_shapes(const ModelInputs& inputs) const = 0;
+  virtual std::vector<SiteShape> probe_shapes(const ModelInputs& inputs) const = 0;
   virtual std::vector<int64_t> generate(const ModelInputs& prompt, int max_new_tokens, int64_t eos) const = 0;
   virtual std::vector<int64_t> generate(const ModelInputs& prompt, int max_new_tokens, int64_t eos,
                                         const CaptureRequest& request, ForwardResult* capture) const = 0;

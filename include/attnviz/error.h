@@ -41,11 +41,17 @@ class Error : public std::runtime_error {
   // The message with the option spelled by the front end.
   std::string describe(const OptionSpelling& spelling) const;
 
+  // Several lines of background (e.g. a model's traceback), for a verbose log; the
+  // message stays one line.
+  Error with_details(const std::string& details) const;
+  const std::string& details() const { return details_; }
+
  private:
   ExitCode code_;
   std::string context_;  // "a.png: " prefixes, for option errors
   std::string key_;
   std::string detail_;
+  std::string details_;
 };
 
 [[noreturn]] void fail(ExitCode code, const std::string& message);

@@ -8,12 +8,12 @@
 
 namespace attnviz {
 
-// Where the tokens of one layer's key sequence are. Counts of 0 / empty ranges: none.
+// Where the tokens of one layer's key sequence are. A count of 0 / no text: none.
 struct HtmlSpans {
   int image_offset = 0, image_count = 0;  // image tokens [offset, offset + count)
   int grid_h = 0, grid_w = 0;             // their patch grid, row-major
-  int prompt_begin = 0, prompt_end = 0;   // [begin, end) in the key sequence
-  int answer_begin = 0, answer_end = 0;
+  std::vector<int> text;                  // key position of each text token of the run, in order
+  int prompt_count = 0;                   // the first `prompt_count` of them are the prompt's
 };
 
 struct HtmlLayer {

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "attnviz/token_layout.h"
+
 namespace attnviz {
 
 struct Preprocess {
@@ -26,15 +28,13 @@ struct PreprocessOverride {
   Preprocess applied_to(Preprocess p) const;
 };
 
-struct ImageTokenSpec {
-  int offset = 0;
-  int grid_h = 0;
-  int grid_w = 0;
-  bool grid_from_budget = false;
-};
-
+// The bundled models' word list ("type": "words"), or the archive's tokenizer.json
+// ("type": "tokenizer.json"); `bos` and `eos` name special tokens to use instead of the
+// tokenizer's own.
 struct TokenizerSpec {
-  std::vector<std::string> vocab;
+  enum class Kind { words, tokenizer_json };
+  Kind kind = Kind::words;
+  std::vector<std::string> vocab;  // words
   std::string bos, eos, unk;
 };
 
@@ -44,7 +44,7 @@ struct Metadata {
   std::vector<std::string> inputs{"image"};
   std::string output = "other";
   Preprocess preprocess;
-  std::map<std::string, ImageTokenSpec> stacks;
+  std::map<std::string, StackLayout> stacks;  // by stack name or prefix (docs/metadata.md)
   std::map<int, std::array<int, 2>> budget_grids;
   int default_budget = 0;
   std::optional<TokenizerSpec> tokenizer;
@@ -54,12 +54,14 @@ struct Metadata {
 };
 
 inline constexpr const char* kMetadataFile = "attnviz.json";
+// A Hugging Face tokenizer the archive may carry (docs/metadata.md).
+inline constexpr const char* kTokenizerFile = "tokenizer.json";
 
 // Parses and validates the metadata; `source` names the model file in errors.
 Metadata parse_metadata(const std::string& text, const std::string& source);
 
 // The token layout for a stack: the entry whose key equals the stack name or is a
 // prefix of it at a '.' boundary (longest wins).
-const ImageTokenSpec* find_stack_spec(const Metadata& meta, const std::string& stack);
+const StackLayout* find_stack_layout(const Metadata& meta, const std::string& stack);
 
 }  // namespace attnviz

@@ -58,6 +58,16 @@ class Model {
   bool takes(const std::string& input) const;  // "image", "input_ids", "budget"
   std::string default_stack() const;  // the stack that runs last
   std::vector<std::string> notes() const;  // what the graph scan skipped, and why
+  // A file the archive carries beside the model (e.g. tokenizer.json), when it does.
+  std::optional<std::string> extra_file(const std::string& name) const;
+
+  // Whether sites() is final. A graph without module paths (a frozen one) keeps the
+  // alternatives of an attention module as sites of their own, some of which never run
+  // (nn.MultiheadAttention's slow path under no-grad); settle() runs the model once on
+  // `inputs` and keeps the sites that ran, renumbering the layers. Call it before the
+  // first selection of sites; it does nothing the second time, and is thread-safe.
+  bool settled() const;
+  void settle(const ModelInputs& inputs) const;
 
   ForwardResult run(const ModelInputs& inputs, const CaptureRequest& request) const;
 
@@ -66,7 +76,7 @@ class Model {
   ForwardResult forward_only(const ModelInputs& inputs) const;
 
   // Per-site captured shape [heads, tq, tk] for these inputs, without materialising maps.
-  std::vector<std::array<int, 3>> probe_shapes(const ModelInputs& inputs) const;
+  std::vector<SiteShape> probe_shapes(const ModelInputs& inputs) const;
 
   // Greedy decoding with the bare forward; returns the new tokens (without EOS).
   std::vector<int64_t> generate(const ModelInputs& prompt, int max_new_tokens, int64_t eos) const;

@@ -20,6 +20,15 @@ struct CaptureRequest {
   bool per_head = false;   // also return unfused [heads, tq, tk]
 };
 
+// What a site captured for some inputs, without the values.
+struct SiteShape {
+  int windows = 0;  // 0: the site did not run for these inputs
+  int heads = 0;
+  int tq = 0;
+  int tk = 0;
+  bool ran() const { return windows > 0; }
+};
+
 struct ForwardResult {
   std::vector<AttentionMap> layers;  // in the order of CaptureRequest::sites
   std::vector<float> last_logits;    // logits of the last text position, when any

@@ -1,5 +1,6 @@
 #pragma once
 // Whose attention an overlay shows (the query rows) and the map over the image tokens.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,16 +20,18 @@ struct QuerySpec {
 // "last", "cls", "answer", "text", "N" or "A:B" (negatives count from the end).
 QuerySpec parse_query(const std::string& text);
 
-// What the rows are resolved against.
+// What the rows are resolved against: a stack's sequence, as its layout places the text.
 struct SequenceLayout {
   int tq = 0;
-  int text_offset = 0;     // position of the first text token in the stack's sequence
-  int prompt_len = 0;      // text tokens before the answer (including BOS)
-  int answer_len = 0;      // generated answer tokens fed back (teacher forcing)
-  int cls_row = 0;
+  int tk = 0;               // query row r is key position r + (tk - tq)
+  std::vector<int> text;    // key position of each text token: the prompt's, then the answer's
+  int prompt_len = 0;       // text tokens of the prompt (BOS included, image placeholders not)
+  int answer_len = 0;       // generated answer tokens fed back (teacher forcing)
+  std::optional<int> cls;   // key position of the first prefix (CLS) token, when there is one
 };
 
-// The query rows; throws a usage Error when the spec does not fit the sequence.
+// The query rows; throws a usage Error about option "query" when the spec does not fit
+// the sequence.
 std::vector<int> query_rows(const QuerySpec& q, const SequenceLayout& s);
 
 // The attention of `rows` (averaged) over the image tokens, on the patch grid.

@@ -1,4 +1,5 @@
-// `attnviz inspect MODEL`: inputs, metadata, stacks and attention sites, no image needed.
+// `attnviz inspect MODEL`: inputs, metadata, stacks, attention sites and token layouts,
+// checked against a probe run on a blank image when the input size is known.
 #include <algorithm>
 #include <iostream>
 #include <memory>
@@ -9,77 +10,101 @@
 
 #include "attnviz/error.h"
 #include "attnviz/model.h"
+#include "attnviz/pipeline.h"
 #include "attnviz/runtime.h"
-#include "attnviz/tokenizer.h"
 #include "run_plan.h"
 
 namespace attnviz::app {
 namespace {
 
-// A blank image and the default prompt, to learn each site's token counts.
-std::optional<ModelInputs> probe_inputs(const Model& model, const InspectPlan& plan) {
+using nlohmann::json;
+
+struct Probe {
+  ModelInputs inputs;
+  std::vector<SiteShape> shapes;
+};
+
+// A blank image of the preprocessed size and the default prompt, run once to settle the
+// sites and learn each one's token counts; none when the size is not known.
+std::optional<Probe> probe(const Model& model, const InspectPlan& plan) {
   const auto& meta = model.metadata();
   const Preprocess p = plan.preprocess.applied_to(meta ? meta->preprocess : Preprocess{});
   if (!p.size) return std::nullopt;
-  ModelInputs in;
-  in.image.height = (*p.size)[0];
-  in.image.width = (*p.size)[1];
-  in.image.data.assign(static_cast<size_t>(3) * in.image.height * in.image.width, 0.0f);
-  for (const auto& i : model.inputs()) {
-    if (i.name != "input_ids") continue;
-    if (!meta || !meta->tokenizer) return std::nullopt;
-    in.input_ids = WordTokenizer(*meta->tokenizer).encode(meta->default_prompt);
-    if (in.input_ids.empty()) return std::nullopt;
-  }
-  return in;
+  AnalysisOptions o = plan.analysis;
+  o.preprocess = p;
+  Probe r{probe_inputs(model, o, 0, 0), {}};
+  if (model.takes("input_ids") && r.inputs.input_ids.empty()) return std::nullopt;
+  model.settle(r.inputs);
+  r.shapes = model.probe_shapes(r.inputs);
+  return r;
 }
 
-}  // namespace
-
-int execute_inspect(const InspectPlan& args) {
-  set_compute_threads(args.threads > 0 ? args.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-  Model model = Model::load(args.model, {args.device});
+// Each stack's layout, resolved against the probe's key count (its last layer's).
+json stack_layout(const Model& model, const InspectPlan& plan, const Stack& s, const Probe& p, int& problems) {
+  const SiteShape& shape = p.shapes.at(s.sites.back());
+  if (!shape.ran()) return json();
+  if (shape.windows > 1) return {{"describe", nullptr}, {"note", "windowed attention: no layout over the image"}};
+  LayoutInputs in{shape.tk, p.inputs.input_ids, p.inputs.image.height, p.inputs.image.width, {0, 0}};
   const auto& meta = model.metadata();
-  std::vector<std::array<int, 3>> shapes;
-  if (auto in = probe_inputs(model, args)) {
-    shapes = model.probe_shapes(*in);
-  } else {
-    spdlog::info("{}: token counts need an input size (--size HxW) and, for text models, a tokenizer",
-                 args.model);
+  const int budget = p.inputs.budget ? p.inputs.budget : (meta ? meta->default_budget : 0);
+  if (meta && meta->budget_grids.count(budget)) in.budget_grid = meta->budget_grids.at(budget);
+  try {
+    const LayoutChoice c = choose_layout(model, plan.analysis, s.name, in);
+    return {{"describe", c.layout ? json(c.layout->describe()) : json()},
+            {"source", c.layout ? json(c.layout->source) : json()},
+            {"note", c.note}};
+  } catch (const Error& e) {
+    ++problems;
+    return {{"describe", nullptr}, {"error", e.what()}};
   }
+}
 
-  nlohmann::json doc;
-  doc["model"] = args.model;
-  doc["metadata"] = meta ? nlohmann::json::parse(meta->json) : nlohmann::json();
-  doc["inputs"] = nlohmann::json::array();
+json inspect_doc(const Model& model, const InspectPlan& plan, const std::optional<Probe>& p, int& problems) {
+  const auto& meta = model.metadata();
+  json doc;
+  doc["model"] = plan.model;
+  doc["metadata"] = meta ? json::parse(meta->json) : json();
+  doc["inputs"] = json::array();
   for (const auto& i : model.inputs()) doc["inputs"].push_back({{"name", i.name}, {"type", i.type}});
   doc["default_stack"] = model.default_stack();
-  doc["stacks"] = nlohmann::json::array();
+  doc["stacks"] = json::array();
   for (const auto& s : model.stacks()) {
-    nlohmann::json stack = {{"name", s.name}, {"layers", nlohmann::json::array()}};
+    json stack = {{"name", s.name}, {"layers", json::array()}};
     for (int idx : s.sites) {
       const auto& site = model.sites()[idx];
-      nlohmann::json l = {{"index", site.index}, {"name", site.name}, {"op", site.op}};
-      if (!shapes.empty()) {
-        l["heads"] = shapes[idx][0];
-        l["tokens"] = {shapes[idx][1], shapes[idx][2]};
+      json l = {{"index", site.index}, {"name", site.name}, {"op", site.op}};
+      if (p) {
+        const SiteShape& shape = p->shapes[idx];
+        l["heads"] = shape.heads;
+        l["tokens"] = {shape.tq, shape.tk};
+        if (shape.windows > 1) l["windows"] = shape.windows;
       }
       stack["layers"].push_back(l);
     }
+    if (p) stack["layout"] = stack_layout(model, plan, s, *p, problems);
     doc["stacks"].push_back(stack);
   }
   doc["notes"] = model.notes();
-  if (args.json) {
-    std::cout << doc.dump(1) << "\n";
-    return 0;
-  }
+  return doc;
+}
 
-  std::cout << "model: " << args.model << "\n";
+void print_layer(const json& l) {
+  std::cout << "    " << l["index"].get<int>() << "  " << l["name"].get<std::string>() << "  "
+            << l["op"].get<std::string>();
+  if (l.contains("heads"))
+    std::cout << "  heads " << l["heads"] << "  tokens " << l["tokens"][0] << "x" << l["tokens"][1]
+              << (l.contains("windows") ? "  windows " + l["windows"].dump() : "");
+  std::cout << "\n";
+}
+
+void print_text(const Model& model, const json& doc) {
+  const auto& meta = model.metadata();
+  std::cout << "model: " << doc["model"].get<std::string>() << "\n";
   if (meta) {
     std::cout << "name: " << meta->name << "\n";
     if (!meta->description.empty()) std::cout << "description: " << meta->description << "\n";
   } else {
-    std::cout << "metadata: none (preprocessing from flags; image tokens inferred)\n";
+    std::cout << "metadata: none (preprocessing from flags; image tokens inferred when unambiguous)\n";
   }
   std::cout << "inputs:";
   for (const auto& i : model.inputs()) std::cout << " " << i.name << " (" << i.type << ")";
@@ -90,19 +115,38 @@ int execute_inspect(const InspectPlan& args) {
     std::cout << "  default " << meta->default_budget << "\n";
   }
   std::cout << "stacks:\n";
-  for (const auto& s : model.stacks()) {
-    std::cout << "  " << s.name << ": " << s.sites.size() << " layers"
-              << (s.name == model.default_stack() ? " (default)" : "") << "\n";
-    for (int idx : s.sites) {
-      const auto& site = model.sites()[idx];
-      std::cout << "    " << site.index << "  " << site.name << "  " << site.op;
-      if (!shapes.empty())
-        std::cout << "  heads " << shapes[idx][0] << "  tokens " << shapes[idx][1] << "x" << shapes[idx][2];
-      std::cout << "\n";
+  for (const auto& s : doc["stacks"]) {
+    std::cout << "  " << s["name"].get<std::string>() << ": " << s["layers"].size() << " layers"
+              << (s["name"] == model.default_stack() ? " (default)" : "") << "\n";
+    if (s.contains("layout") && s["layout"].is_object()) {
+      const auto& l = s["layout"];
+      if (l.contains("error")) std::cout << "    layout: does not fit: " << l["error"].get<std::string>() << "\n";
+      else if (!l["describe"].is_null())
+        std::cout << "    layout: " << l["describe"].get<std::string>() << " (" << l["source"].get<std::string>() << ")\n";
+      else std::cout << "    layout: none (" << l["note"].get<std::string>() << ")\n";
     }
+    for (const auto& l : s["layers"]) print_layer(l);
   }
   if (model.sites().empty()) std::cout << "  (no attention found)\n";
   for (const auto& n : model.notes()) std::cout << "note: " << n << "\n";
+}
+
+}  // namespace
+
+int execute_inspect(const InspectPlan& plan) {
+  set_compute_threads(plan.threads > 0 ? plan.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  const Model model = Model::load(plan.model, {plan.device});
+  InspectPlan resolved = plan;
+  if (!plan.tokenizer_file.empty()) resolved.analysis.tokenizer = model_tokenizer(model, plan.tokenizer_file);
+  const std::optional<Probe> p = probe(model, resolved);
+  if (!p)
+    spdlog::info("{}: token counts need an input size (--size HxW) and, for text models, a prompt or tokenizer",
+                 plan.model);
+  int problems = 0;
+  const json doc = inspect_doc(model, resolved, p, problems);
+  if (plan.json) std::cout << doc.dump(1) << "\n";
+  else print_text(model, doc);
+  if (problems) fail_model(plan.model, "a layout does not fit the model's attention (see above)");
   return 0;
 }
 

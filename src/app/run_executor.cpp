@@ -3,12 +3,16 @@
 // directory, and the batch runner commits them and reports each item.
 #include <filesystem>
 #include <iostream>
+#include <memory>
+#include <mutex>
+#include <set>
 #include <optional>
 #include <thread>
 
 #include <spdlog/spdlog.h>
 
 #include "attnviz/atomic_file.h"
+#include "attnviz/image.h"
 #include "attnviz/interrupt.h"
 #include "attnviz/parallelism.h"
 #include "attnviz/render/colormap.h"
@@ -82,12 +86,57 @@ std::vector<LayerSelection> per_model_layers(const std::vector<Model>& models, c
   return out;
 }
 
+// What each model is analysed with: the run's options, its share of the layers, its
+// preprocessing and its tokenizer (loaded once: a large tokenizer.json takes a moment).
+std::vector<AnalysisOptions> per_model_options(const std::vector<Model>& models, const RunPlan& plan) {
+  std::vector<AnalysisOptions> out;
+  for (const auto& m : models) {
+    AnalysisOptions a = plan.analysis;
+    if (!plan.preprocess.empty())
+      a.preprocess = plan.preprocess.applied_to(m.metadata() ? m.metadata()->preprocess : Preprocess{});
+    a.tokenizer = model_tokenizer(m, plan.tokenizer_file);
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+// Models whose graphs name no modules are run once on a blank image (of the first
+// image's size when the preprocessing has none) to keep the attention sites that run.
+void settle(const std::vector<Model>& models, const std::vector<AnalysisOptions>& options,
+            const std::vector<BatchItem>& items) {
+  for (size_t m = 0; m < models.size(); ++m) {
+    if (models[m].settled() || items.empty()) continue;
+    ImageHeader header;
+    try {
+      header = read_image_header(read_file(items.front().input), items.front().input);
+    } catch (const Error&) {
+      continue;  // the first image is bad: it fails as an item, and the model settles on the next
+    }
+    models[m].settle(probe_inputs(models[m], options[m], static_cast<int>(header.height), static_cast<int>(header.width)));
+  }
+}
+
+// What a run chose without being told, logged once for the whole batch (each result
+// file records its own).
+class FallbackLog {
+ public:
+  void operator()(const std::vector<std::string>& fallbacks) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& f : fallbacks)
+      if (logged_.insert(f).second) spdlog::warn("{}", f);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::set<std::string> logged_;
+};
+
 // One image through every model (or at every budget), its files written into
 // `staging_dir`. Runs on several threads at once: it only reads what is shared.
 class ItemAnalysis {
  public:
-  ItemAnalysis(const RunPlan& plan, const std::vector<Model>& models, std::vector<LayerSelection> layers)
-      : plan_(plan), models_(models), layers_(std::move(layers)) {}
+  ItemAnalysis(const RunPlan& plan, const std::vector<Model>& models, std::vector<AnalysisOptions> options)
+      : plan_(plan), models_(models), options_(std::move(options)) {}
 
   ItemOutput operator()(const BatchItem& item, const std::string& staging_dir) const {
     std::vector<Analysis> runs;
@@ -103,23 +152,25 @@ class ItemAnalysis {
                                                  : model_figures(runs, fo);
     ItemOutput result;
     result.files = write_figures(set, plan_.formats, staging_dir);
-    for (const auto& r : runs) result.runs.push_back({r.model_name, r.budget, r.answer});
+    for (const auto& r : runs) {
+      result.runs.push_back({r.model_name, r.budget, r.answer});
+      (*fallbacks_)(r.fallbacks);
+    }
     return result;
   }
 
  private:
   Analysis analyze(size_t m, const std::string& image, int budget) const {
-    AnalysisOptions a = plan_.analysis;
-    a.layers = layers_[m];
-    if (budget) a.budget = budget;
-    if (!plan_.preprocess.empty())
-      a.preprocess = plan_.preprocess.applied_to(models_[m].metadata() ? models_[m].metadata()->preprocess : Preprocess{});
+    if (!budget) return analyze_image(models_[m], image, options_[m]);
+    AnalysisOptions a = options_[m];
+    a.budget = budget;
     return analyze_image(models_[m], image, a);
   }
 
   const RunPlan& plan_;
   const std::vector<Model>& models_;
-  const std::vector<LayerSelection> layers_;
+  const std::vector<AnalysisOptions> options_;
+  std::shared_ptr<FallbackLog> fallbacks_ = std::make_shared<FallbackLog>();  // shared by the copies
 };
 
 // The end of the run: interruption, failures, and the snapshot update.
@@ -194,13 +245,18 @@ int execute_run(const RunPlan& given) {
 
   const std::vector<Model> models = load_models(inputs.models, plan);
   if (!plan.budgets.empty() && models.size() > 1) fail_option("budgets", " takes one model");
-  auto layers = per_model_layers(models, plan);
+  auto options = per_model_options(models, plan);
+  settle(models, options, items);
+  const auto layers = per_model_layers(models, plan);
   // A bad stack or layer selection fails here, once, not once per image.
-  for (size_t m = 0; m < models.size(); ++m) select_sites(models[m], plan.analysis.stack, layers[m]);
+  for (size_t m = 0; m < models.size(); ++m) {
+    options[m].layers = layers[m];
+    if (models[m].settled()) select_sites(models[m], plan.analysis.stack, layers[m]);
+  }
 
   const BatchOptions batch = batch_options(plan, snapshot, cores.jobs);
   ensure_directory(batch.out_dir);
-  const ItemAnalysis work(plan, models, std::move(layers));
+  const ItemAnalysis work(plan, models, std::move(options));
   ResumedRecords records(std::move(done), RecordPrinter(plan.ndjson, plan.timings));
   const BatchResult result = run_batch(items, work, batch, [&](const ItemRecord& r) { records(r); });
   records.finish();

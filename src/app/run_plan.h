@@ -22,7 +22,8 @@ struct RunPlan {
   std::vector<int> budgets;         // several budgets of one model (Figure A)
   FigureOptions figures;            // stem and colormaps set when the run starts
   std::string colormap = "viridis";
-  std::vector<std::string> formats; // sink names: png, json, npy
+  std::vector<std::string> formats; // sink names: png, json, npy, html
+  std::string tokenizer_file;       // a tokenizer.json instead of the models' own
   std::string out_dir = "attnviz_out";
   std::string snapshot_dir;         // non-empty: write snapshots there instead of out_dir
   std::string device = "cpu";
@@ -40,8 +41,10 @@ struct RunPlan {
 struct InspectPlan {
   std::string model;
   PreprocessOverride preprocess;
+  AnalysisOptions analysis;  // the layout and tokenizer flags
   std::string device = "cpu";
   int threads = 0;
+  std::string tokenizer_file;
   bool json = false;
 };
 

@@ -8,6 +8,8 @@
 #include <optional>
 #include <thread>
 
+#include <spdlog/spdlog.h>
+
 #include "attnviz/atomic_file.h"
 #include "attnviz/interrupt.h"
 #include "batch_staging.h"
@@ -146,6 +148,7 @@ class Batch {
       r.status = ItemStatus::ok;
     } catch (const Error& e) {
       staging_.discard(item.index);
+      if (!e.details().empty()) spdlog::debug("{}: {}", item.input, e.details());
       if (e.code() == ExitCode::interrupted) {
         r.status = ItemStatus::skipped;
         r.error = std::string("not finished: ") + e.describe(o_.spelling);

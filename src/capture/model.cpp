@@ -6,6 +6,9 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
+#include <map>
+#include <mutex>
 
 #include "attnviz/capture_backend.h"
 #include "attnviz/error.h"
@@ -17,9 +20,18 @@ struct Model::Impl {
   std::string path;
   std::unique_ptr<CaptureBackend> backend;
   std::optional<Metadata> metadata;
+  std::map<std::string, std::string> extra_files;
+  std::vector<FoundSite> found;     // every site the backend found, in its order
+  std::vector<int> backend_index;   // sites[i] is found[backend_index[i]]
   std::vector<Site> sites;
   std::vector<Stack> stacks;
   std::vector<ForwardInput> inputs;
+  std::mutex settle_mutex;
+  std::atomic<bool> settled{false};
+
+  // Sites named and grouped into stacks; `keep` selects among `found`.
+  void index(const std::vector<int>& keep);
+  CaptureRequest to_backend(const CaptureRequest& request) const;
 
   // The backend's layers named after the sites they came from; a site that did not run
   // is an error.
@@ -80,10 +92,16 @@ std::vector<std::string> sources_from_types(const std::string& path, const std::
   return sources;
 }
 
+}  // namespace
+
 // Sites named by module path, grouped into stacks in execution order.
-void index_sites(const std::vector<FoundSite>& found, std::vector<Site>& sites, std::vector<Stack>& stacks) {
+void Model::Impl::index(const std::vector<int>& keep) {
+  backend_index = keep;
+  sites.clear();
+  stacks.clear();
   int unnamed = 0;
-  for (const auto& f : found) {
+  for (int k : keep) {
+    const FoundSite& f = found[k];
     Site site;
     site.name = f.path.empty() ? "attention." + std::to_string(unnamed++) : f.path;
     site.stack = f.path.empty() ? "attention" : stack_of(f.path);
@@ -97,6 +115,21 @@ void index_sites(const std::vector<FoundSite>& found, std::vector<Site>& sites, 
     site.index = static_cast<int>(it->sites.size());
     it->sites.push_back(static_cast<int>(i));
   }
+}
+
+CaptureRequest Model::Impl::to_backend(const CaptureRequest& request) const {
+  CaptureRequest r = request;
+  for (auto& s : r.sites) s = backend_index.at(s);
+  return r;
+}
+
+namespace {
+
+// Sites the graph carries no module path for (frozen graphs) cannot be told apart from the
+// alternatives of one attention module (nn.MultiheadAttention's fused and slow paths):
+// those models are probed once to keep only the sites that run.
+bool needs_probe(const std::vector<FoundSite>& found) {
+  return std::any_of(found.begin(), found.end(), [](const FoundSite& f) { return f.path.empty(); });
 }
 
 }  // namespace
@@ -116,8 +149,9 @@ Model Model::load(const std::string& path, const ModelOptions& options) {
   check_file(path);
   auto impl = std::make_unique<Impl>();
   impl->path = path;
-  BackendLoad loaded = backend_for(path).load(path, options.device, {kMetadataFile});
+  BackendLoad loaded = backend_for(path).load(path, options.device, {kMetadataFile, kTokenizerFile});
   impl->backend = std::move(loaded.backend);
+  impl->extra_files = loaded.extra_files;
   if (loaded.extra_files.count(kMetadataFile))
     impl->metadata = parse_metadata(loaded.extra_files[kMetadataFile], path);
 
@@ -127,7 +161,11 @@ Model Model::load(const std::string& path, const ModelOptions& options) {
   for (size_t i = 0; i < params.size(); ++i)
     if (!sources[i].empty()) impl->inputs.push_back({sources[i], params[i].type});
   impl->backend->bind_inputs(sources);
-  index_sites(impl->backend->sites(), impl->sites, impl->stacks);
+  impl->found = impl->backend->sites();
+  std::vector<int> all(impl->found.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
+  impl->index(all);
+  impl->settled = !needs_probe(impl->found);
   return Model(std::move(impl));
 }
 
@@ -145,6 +183,26 @@ bool Model::takes(const std::string& input) const {
 std::string Model::default_stack() const {
   if (impl_->sites.empty()) return "";
   return impl_->sites.back().stack;
+}
+
+bool Model::settled() const { return impl_->settled; }
+
+void Model::settle(const ModelInputs& inputs) const {
+  if (impl_->settled) return;
+  std::lock_guard<std::mutex> lock(impl_->settle_mutex);
+  if (impl_->settled) return;
+  const auto shapes = impl_->backend->probe_shapes(impl_->completed(inputs));
+  std::vector<int> ran;
+  for (size_t i = 0; i < shapes.size(); ++i)
+    if (shapes[i].ran()) ran.push_back(static_cast<int>(i));
+  impl_->index(ran);
+  impl_->settled = true;
+}
+
+std::optional<std::string> Model::extra_file(const std::string& name) const {
+  auto it = impl_->extra_files.find(name);
+  if (it == impl_->extra_files.end()) return std::nullopt;
+  return it->second;
 }
 
 ForwardResult Model::Impl::named(ForwardResult result, const CaptureRequest& request) const {
@@ -166,15 +224,18 @@ ModelInputs Model::Impl::completed(const ModelInputs& in) const {
 }
 
 ForwardResult Model::run(const ModelInputs& inputs, const CaptureRequest& request) const {
-  return impl_->named(impl_->backend->run(impl_->completed(inputs), request), request);
+  return impl_->named(impl_->backend->run(impl_->completed(inputs), impl_->to_backend(request)), request);
 }
 
 ForwardResult Model::forward_only(const ModelInputs& inputs) const {
   return impl_->backend->forward_only(impl_->completed(inputs));
 }
 
-std::vector<std::array<int, 3>> Model::probe_shapes(const ModelInputs& inputs) const {
-  return impl_->backend->probe_shapes(impl_->completed(inputs));
+std::vector<SiteShape> Model::probe_shapes(const ModelInputs& inputs) const {
+  const auto all = impl_->backend->probe_shapes(impl_->completed(inputs));
+  std::vector<SiteShape> shapes;
+  for (int k : impl_->backend_index) shapes.push_back(all.at(k));
+  return shapes;
 }
 
 std::vector<int64_t> Model::generate(const ModelInputs& prompt, int max_new_tokens, int64_t eos) const {
@@ -183,7 +244,8 @@ std::vector<int64_t> Model::generate(const ModelInputs& prompt, int max_new_toke
 
 std::vector<int64_t> Model::generate(const ModelInputs& prompt, int max_new_tokens, int64_t eos,
                                      const CaptureRequest& request, ForwardResult* capture) const {
-  auto tokens = impl_->backend->generate(impl_->completed(prompt), max_new_tokens, eos, request, capture);
+  auto tokens =
+      impl_->backend->generate(impl_->completed(prompt), max_new_tokens, eos, impl_->to_backend(request), capture);
   *capture = impl_->named(std::move(*capture), request);
   return tokens;
 }

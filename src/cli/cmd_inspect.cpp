@@ -3,6 +3,7 @@
 
 #include "commands.h"
 #include "engine_loader.h"
+#include "layout_options.h"
 #include "preprocess_options.h"
 
 namespace attnviz::cli {
@@ -11,6 +12,7 @@ namespace {
 struct InspectArgs {
   std::string model;
   PreprocessArgs input;
+  LayoutArgs layout;
   bool json = false;
 };
 
@@ -22,6 +24,7 @@ Action add_inspect(CLI::App& app) {
   cmd->add_option("model", args->model, "TorchScript model (.pt)")->required();
   cmd->add_flag("--json", args->json, "Print JSON instead of text");
   args->input.add_to(*cmd);
+  args->layout.add_to(*cmd);
   return [args] {
     app::InspectPlan plan;
     plan.model = args->model;
@@ -29,6 +32,8 @@ Action add_inspect(CLI::App& app) {
     plan.device = args->input.device;
     plan.threads = args->input.threads;
     plan.json = args->json;
+    args->layout.apply(plan.analysis);
+    plan.tokenizer_file = args->layout.tokenizer;
     return engine().inspect(plan);
   };
 }

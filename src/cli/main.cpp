@@ -80,6 +80,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("merge")) return merge();
     if (app.got_subcommand("tokenize")) return tokenize();
   } catch (const attnviz::Error& e) {
+    if (!e.details().empty()) spdlog::debug("{}", e.details());
     spdlog::error("{}", e.describe(attnviz::cli::option_flag));
     return static_cast<int>(e.code());
   } catch (const std::exception& e) {

@@ -85,7 +85,7 @@ void add_analysis(const RunArgs& args, AnalysisOptions& a) {
   a.generate = !args.no_generate;
   a.max_new_tokens = args.max_new_tokens;
   a.budget = args.budget;
-  if (!args.image_tokens.empty()) a.image_tokens = parse_token_span(args.image_tokens);
+  args.layout.apply(a);
   a.max_pixels = args.max_pixels;
 }
 
@@ -124,6 +124,7 @@ app::RunPlan make_run_plan(const RunArgs& args) {
   if (!args.budgets.empty()) plan.budgets = parse_int_list(args.budgets, "budgets");
   add_figures(args, items(args.view), plan.figures);
   plan.colormap = args.colormap;
+  plan.tokenizer_file = args.layout.tokenizer;
   plan.out_dir = args.out;
   plan.snapshot_dir = args.snapshot;
   plan.device = args.input.device;
@@ -163,7 +164,6 @@ void add_run_options(CLI::App& cmd, RunArgs& a) {
   cmd.add_option("--alpha", a.alpha, "Heat-map weight in the overlay blend, 0..1")->capture_default_str();
   cmd.add_option("--prompt", a.prompt, "Text prompt (needs a tokenizer in the model's metadata)");
   cmd.add_option("--input-ids", a.input_ids, "Token ids fed as input_ids, e.g. 1,5,7 (instead of --prompt)");
-  cmd.add_option("--image-tokens", a.image_tokens, "Image-token layout OFFSET:HxW (default: metadata or inferred)");
   cmd.add_option("--budget", a.budget, "Visual-token budget (default: the metadata's)");
   cmd.add_option("--budgets", a.budgets, "Several budgets, e.g. 8,16,32,64: one overlay strip titled with each answer");
   cmd.add_option("--label", a.label, "Title of the original-image panel (e.g. the ground truth)");
@@ -195,6 +195,7 @@ void add_run_options(CLI::App& cmd, RunArgs& a) {
                  "Write PNG + JSON for committing into DIR, replacing its previous contents only if every image "
                  "succeeded (instead of --out/--format)");
   a.input.add_to(cmd);
+  a.layout.add_to(cmd);
 }
 
 }  // namespace attnviz::cli

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "../app/run_plan.h"
+#include "layout_options.h"
 #include "preprocess_options.h"
 
 namespace attnviz::cli {
@@ -28,7 +29,7 @@ struct RunArgs {
   double alpha = 0.5;
   std::string prompt;
   std::string input_ids;
-  std::string image_tokens;
+  LayoutArgs layout;
   int budget = 0;
   std::string budgets;
   std::string label;

@@ -17,8 +17,15 @@ Error::Error(ExitCode code, const std::string& context, const std::string& key, 
       detail_(detail) {}
 
 Error Error::in_context(const std::string& prefix) const {
-  if (key_.empty()) return Error(code_, prefix + ": " + what());
-  return Error(code_, prefix + ": " + context_, key_, detail_);
+  Error e = key_.empty() ? Error(code_, prefix + ": " + what()) : Error(code_, prefix + ": " + context_, key_, detail_);
+  e.details_ = details_;
+  return e;
+}
+
+Error Error::with_details(const std::string& details) const {
+  Error e = *this;
+  e.details_ = details;
+  return e;
 }
 
 std::string Error::describe(const OptionSpelling& spelling) const {

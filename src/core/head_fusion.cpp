@@ -33,6 +33,7 @@ HeadFusion parse_head_fusion(const std::string& text) {
 }
 
 std::vector<float> AttentionMap::matrix() const {
+  if (windowed()) return {};
   const size_t n = static_cast<size_t>(tq) * static_cast<size_t>(tk);
   if (fusion.kind != HeadFusion::Kind::all || heads <= 1) return {fused.begin(), fused.begin() + std::min(n, fused.size())};
   std::vector<float> mean(n, 0.0f);

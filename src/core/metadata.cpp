@@ -151,25 +151,78 @@ void read_budgets(const Reader& r, const json& doc, Metadata& m) {
   }
 }
 
-ImageTokenSpec read_stack(const Reader& r, const json& value, const std::string& where, const Metadata& m) {
-  if (!value.is_object()) r.bad(where, "expected an object");
-  ImageTokenSpec spec;
-  auto* tokens = r.child(value, "image_tokens", json::value_t::object, where);
-  if (!tokens) r.bad(where, "missing image_tokens");
-  if (tokens->contains("offset")) spec.offset = r.non_negative_int(tokens->at("offset"), where + ".image_tokens.offset");
-  if (!tokens->contains("grid")) r.bad(where + ".image_tokens", "missing grid");
-  const auto& grid = tokens->at("grid");
+LayoutSegment read_image_grid(const Reader& r, const json& grid, const std::string& where, const Metadata& m) {
+  LayoutSegment s;
+  s.kind = LayoutSegment::Kind::image;
   if (grid.is_string() && grid.get<std::string>() == "budget") {
-    if (m.budget_grids.empty()) r.bad(where + ".image_tokens.grid", "\"budget\" but no budgets.grids");
-    spec.grid_from_budget = true;
-  } else {
-    auto hw = r.pair(grid, where + ".image_tokens.grid");
-    if (static_cast<long long>(hw[0]) * hw[1] > kMaxImageTokens)
-      r.bad(where + ".image_tokens.grid", "more than " + std::to_string(kMaxImageTokens) + " image tokens");
-    spec.grid_h = hw[0];
-    spec.grid_w = hw[1];
+    if (m.budget_grids.empty()) r.bad(where, "\"budget\" but no budgets.grids");
+    s.grid_from_budget = true;
+    return s;
   }
-  return spec;
+  auto hw = r.pair(grid, where);
+  if (static_cast<long long>(hw[0]) * hw[1] > kMaxImageTokens)
+    r.bad(where, "more than " + std::to_string(kMaxImageTokens) + " image tokens");
+  s.grid_h = hw[0];
+  s.grid_w = hw[1];
+  return s;
+}
+
+// {"image_tokens": {"offset": N, "grid": [H, W] | "budget"}}
+StackLayout read_image_tokens(const Reader& r, const json& tokens, const std::string& where, const Metadata& m) {
+  StackLayout l;
+  l.kind = StackLayout::Kind::image_tokens;
+  const int offset = tokens.contains("offset") ? r.non_negative_int(tokens.at("offset"), where + ".offset") : 0;
+  if (offset > 0) l.segments.push_back({LayoutSegment::Kind::prefix, offset});
+  if (!tokens.contains("grid")) r.bad(where, "missing grid");
+  l.segments.push_back(read_image_grid(r, tokens.at("grid"), where + ".grid", m));
+  return l;
+}
+
+// {"layout": [{"prefix": 1}, {"text": 2}, {"image": [24, 24]}, {"text": "rest"}]}
+StackLayout read_segments(const Reader& r, const json& list, const std::string& where, const Metadata& m) {
+  StackLayout l;
+  l.kind = StackLayout::Kind::segments;
+  if (!list.is_array() || list.empty()) r.bad(where, "expected a list of segments");
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string at = where + "[" + std::to_string(i) + "]";
+    const json& seg = list[i];
+    if (!seg.is_object() || seg.size() != 1) r.bad(at, "expected one of {\"prefix\": N}, {\"text\": N | \"rest\"}, {\"image\": [H, W] | \"budget\"}");
+    const std::string kind = seg.begin().key();
+    const json& value = seg.begin().value();
+    if (kind == "image") {
+      l.segments.push_back(read_image_grid(r, value, at + ".image", m));
+    } else if (kind == "text" && value.is_string() && value.get<std::string>() == "rest") {
+      l.segments.push_back({LayoutSegment::Kind::text, -1});
+    } else if (kind == "text" || kind == "prefix") {
+      const int n = r.non_negative_int(value, at + "." + kind);
+      l.segments.push_back({kind == "text" ? LayoutSegment::Kind::text : LayoutSegment::Kind::prefix, n});
+    } else {
+      r.bad(at, "unknown segment '" + kind + "' (prefix, text, image)");
+    }
+  }
+  return l;
+}
+
+// {"image_token_id": ID, "image_grids": [[H, W], ...], "prefix": N}
+StackLayout read_placeholder(const Reader& r, const json& value, const std::string& where) {
+  StackLayout l;
+  l.kind = StackLayout::Kind::placeholder;
+  l.image_token_id = r.non_negative_int(value.at("image_token_id"), where + ".image_token_id");
+  if (auto* grids = r.child(value, "image_grids", json::value_t::array, where))
+    for (size_t i = 0; i < grids->size(); ++i)
+      l.image_grids.push_back(r.pair((*grids)[i], where + ".image_grids[" + std::to_string(i) + "]"));
+  if (value.contains("prefix")) l.prefix = r.non_negative_int(value.at("prefix"), where + ".prefix");
+  return l;
+}
+
+StackLayout read_stack(const Reader& r, const json& value, const std::string& where, const Metadata& m) {
+  if (!value.is_object()) r.bad(where, "expected an object");
+  const int forms = value.contains("image_tokens") + value.contains("layout") + value.contains("image_token_id");
+  if (forms != 1) r.bad(where, "expected exactly one of image_tokens, layout, image_token_id");
+  if (auto* tokens = r.child(value, "image_tokens", json::value_t::object, where))
+    return read_image_tokens(r, *tokens, where + ".image_tokens", m);
+  if (value.contains("layout")) return read_segments(r, value.at("layout"), where + ".layout", m);
+  return read_placeholder(r, value, where);
 }
 
 void read_stacks(const Reader& r, const json& doc, Metadata& m) {
@@ -182,7 +235,14 @@ void read_tokenizer(const Reader& r, const json& doc, Metadata& m) {
   if (!t) return;
   TokenizerSpec spec;
   auto type = r.string(*t, "type", "tokenizer");
-  if (type != "words") r.bad("tokenizer.type", "'" + type + "' is not supported (\"words\")");
+  if (type == "tokenizer.json") {
+    spec.kind = TokenizerSpec::Kind::tokenizer_json;
+    spec.bos = r.string(*t, "bos", "tokenizer");
+    spec.eos = r.string(*t, "eos", "tokenizer");
+    m.tokenizer = std::move(spec);
+    return;
+  }
+  if (type != "words") r.bad("tokenizer.type", "'" + type + "' is not supported (\"words\", \"tokenizer.json\")");
   auto* vocab = r.child(*t, "vocab", json::value_t::array, "tokenizer");
   if (!vocab || vocab->empty()) r.bad("tokenizer.vocab", "missing or empty");
   for (const auto& v : *vocab) {
@@ -238,8 +298,8 @@ Preprocess PreprocessOverride::applied_to(Preprocess p) const {
   return p;
 }
 
-const ImageTokenSpec* find_stack_spec(const Metadata& meta, const std::string& stack) {
-  const ImageTokenSpec* best = nullptr;
+const StackLayout* find_stack_layout(const Metadata& meta, const std::string& stack) {
+  const StackLayout* best = nullptr;
   size_t best_len = 0;
   for (const auto& [name, spec] : meta.stacks) {
     if (stack_matches(name, stack) && name.size() >= best_len) {

@@ -48,24 +48,28 @@ QuerySpec parse_query(const std::string& text) {
 
 std::vector<int> query_rows(const QuerySpec& q, const SequenceLayout& s) {
   std::vector<int> rows;
+  const int shift = s.tk - s.tq;
   auto check = [&](int r) {
     if (r < 0 || r >= s.tq)
-      fail_option("query", " " + q.str() + ": row " + std::to_string(r) + " is outside the " +
-                 std::to_string(s.tq) + " query tokens");
+      fail_option("query", " " + q.str() + ": row " + std::to_string(r) + " is outside the " + std::to_string(s.tq) +
+                               " query tokens");
     return r;
   };
   switch (q.kind) {
     case QuerySpec::Kind::last: rows.push_back(s.tq - 1); break;
-    case QuerySpec::Kind::cls: rows.push_back(check(s.cls_row)); break;
+    case QuerySpec::Kind::cls:
+      if (!s.cls) fail_option("query", " cls: there is no CLS (prefix) token before the image here");
+      rows.push_back(check(*s.cls - shift));
+      break;
     case QuerySpec::Kind::answer:
       if (s.answer_len <= 0) fail_option("query", " answer: the model generated no answer here");
       // The rows whose outputs predicted the answer tokens: the last prompt token up to
       // the answer's second-to-last token.
-      for (int j = 0; j < s.answer_len; ++j) rows.push_back(check(s.text_offset + s.prompt_len - 1 + j));
+      for (int j = 0; j < s.answer_len; ++j) rows.push_back(check(s.text.at(s.prompt_len - 1 + j) - shift));
       break;
     case QuerySpec::Kind::text:
-      if (s.prompt_len + s.answer_len <= 0) fail_option("query", " text: the sequence has no text tokens");
-      for (int j = 0; j < s.prompt_len + s.answer_len; ++j) rows.push_back(check(s.text_offset + j));
+      if (s.text.empty()) fail_option("query", " text: the sequence has no text tokens");
+      for (int key : s.text) rows.push_back(check(key - shift));
       break;
     case QuerySpec::Kind::range: {
       int a = q.first < 0 ? s.tq + q.first : q.first;

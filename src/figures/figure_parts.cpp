@@ -43,13 +43,18 @@ GridRow grid_row(const Analysis& a, const std::vector<int>& columns, const std::
     cell.title = "layer " + std::to_string(index);
     for (const auto& l : a.layers)
       if (l.attention.index == index) {
-        cell.layer = &l.attention;
-        cell.spans = l.spans;
+        cell = grid_cell(l, cell.title);
         break;
       }
     row.cells.push_back(cell);
   }
   return row;
+}
+
+GridCell grid_cell(const LayerView& l, const std::string& title) {
+  // A windowed layer's windows are no one matrix: the cell says so instead.
+  if (l.attention.windowed()) return {title + " (windowed)", nullptr, {}};
+  return {title, &l.attention, l.spans};
 }
 
 void add_layer_panels(const Analysis& a, bool one_stack, std::vector<OverlayPanel>& panels) {

@@ -24,6 +24,9 @@ std::string row_label(const Analysis& a);
 // One grid row with a cell per layer index in `columns` ("n/a" where the run lacks it).
 GridRow grid_row(const Analysis& a, const std::vector<int>& columns, const std::string& label);
 
+// A layer's grid cell ("n/a" with a note for a windowed layer).
+GridCell grid_cell(const LayerView& l, const std::string& title);
+
 // An overlay panel per layer that has a map over the image.
 void add_layer_panels(const Analysis& a, bool one_stack, std::vector<OverlayPanel>& panels);
 

@@ -16,7 +16,9 @@ OverlayFigure per_token_overlay(const Analysis& a, bool one_stack, const Overlay
   fig.layout_per_strip = true;
   for (size_t t = 0; t < a.answer_ids.size(); ++t) {
     OverlayFigure::Strip strip{a.image.get(), {}};
-    const std::string token = a.tokens.size() > a.prompt_ids.size() + t ? a.tokens[a.prompt_ids.size() + t] : "";
+    // The answer's tokens end the text tokens.
+    const size_t first_answer = a.tokens.size() >= a.answer_ids.size() ? a.tokens.size() - a.answer_ids.size() : 0;
+    const std::string token = first_answer + t < a.tokens.size() ? a.tokens[first_answer + t] : "";
     strip.panels.push_back({quoted(token), std::to_string(t + 1) + "/" + std::to_string(a.answer_ids.size()), nullptr});
     for (const auto& l : a.layers)
       if (t < l.token_maps.size())
@@ -36,7 +38,7 @@ GridFigure single_grid(const Analysis& a, bool one_stack, const GridStyle& style
   } else {
     for (const auto& l : a.layers) {
       if (fig.rows.empty() || fig.rows.back().label != l.attention.stack) fig.rows.push_back({l.attention.stack, {}});
-      fig.rows.back().cells.push_back({figures::layer_title(l, true), &l.attention, l.spans});
+      fig.rows.back().cells.push_back(figures::grid_cell(l, figures::layer_title(l, true)));
     }
   }
   fig.side_image = a.image.get();

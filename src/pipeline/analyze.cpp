@@ -72,25 +72,27 @@ ForwardResult run_with_rollout(const Model& model, const ModelInputs& in, const 
 // One analysis in progress: what it needs at every step.
 class Analyzer {
  public:
-  Analyzer(const Model& model, const AnalysisOptions& o) : model_(model), o_(o), sites_(select_sites(model, o.stack, o.layers)) {
-    const auto& meta = model.metadata();
-    if (meta && meta->tokenizer) tokenizer_ = std::make_unique<WordTokenizer>(*meta->tokenizer);
-  }
+  Analyzer(const Model& model, const AnalysisOptions& o)
+      : model_(model), o_(o), tokenizer_(o.tokenizer ? o.tokenizer : model_tokenizer(model)),
+        placeholder_(image_token_id(model, o)) {}
 
   Analysis run(const cv::Mat& image, const std::string& image_path) {
     start(image, image_path);
     if (model_.takes("input_ids")) {
       read_prompt();
-      generate_answer();
     } else if (o_.prompt || o_.input_ids) {
       fail_usage(model_.path() + ": forward() takes no text (no input_ids argument)");
     }
+    model_.settle(in_);
+    sites_ = select_sites(model_, o_.stack, o_.layers);
+    if (model_.takes("input_ids")) generate_answer();
     check_heads(in_);
     ForwardResult result = capture();
-    a_.query = o_.query ? *o_.query : (a_.answer_ids.empty() ? parse_query("last") : parse_query("answer"));
-    const TextLayout text{static_cast<int>(in_.input_ids.size()), static_cast<int>(a_.prompt_ids.size()),
-                          static_cast<int>(a_.answer_ids.size())};
-    for (auto& layer : result.layers) a_.layers.push_back(layer_view(model_, o_, a_, text, std::move(layer)));
+    a_.query = o_.query ? *o_.query : default_query();
+    const TextLayout text{in_.input_ids, static_cast<int>(a_.prompt_ids.size()), !o_.query};
+    for (auto& layer : result.layers)
+      a_.layers.push_back(layer_view(model_, o_, a_, text, std::move(layer), a_.fallbacks));
+    label_tokens();
     return std::move(a_);
   }
 
@@ -126,7 +128,7 @@ class Analyzer {
         throw Error(ExitCode::usage,
                     model_.path() + ": forward() takes input_ids and the model has no tokenizer: pass ",
                     "input-ids", "");
-      a_.prompt = o_.prompt ? *o_.prompt : meta->default_prompt;
+      a_.prompt = o_.prompt ? *o_.prompt : (meta ? meta->default_prompt : "");
       if (a_.prompt.empty())
         throw Error(ExitCode::usage, model_.path() + ": pass ", "prompt", " (the model has no default prompt)");
       a_.prompt_ids = tokenizer_->encode(a_.prompt);
@@ -135,11 +137,18 @@ class Analyzer {
     in_.input_ids = a_.prompt_ids;
   }
 
-  void generate_answer() {
+  // Generation needs logits (the metadata says so, or the caller asked for new tokens)
+  // and an end-of-sequence token.
+  bool can_generate() const {
     const auto& meta = model_.metadata();
-    const bool can_generate = meta && meta->output == "logits" && tokenizer_ && tokenizer_->eos();
-    if (o_.generate && can_generate) {
-      const int max_new = o_.max_new_tokens ? o_.max_new_tokens : meta->max_new_tokens;
+    return o_.generate && tokenizer_ && tokenizer_->eos() &&
+           ((meta && meta->output == "logits") || o_.max_new_tokens > 0);
+  }
+
+  void generate_answer() {
+    if (can_generate()) {
+      const auto& meta = model_.metadata();
+      const int max_new = o_.max_new_tokens ? o_.max_new_tokens : (meta ? meta->max_new_tokens : 16);
       const int64_t eos = *tokenizer_->eos();
       if (o_.rollout) {
         a_.answer_ids = model_.generate(in_, max_new, eos);
@@ -153,8 +162,24 @@ class Analyzer {
       a_.answer = tokenizer_->decode(a_.answer_ids);
     }
     in_.input_ids.insert(in_.input_ids.end(), a_.answer_ids.begin(), a_.answer_ids.end());
-    if (tokenizer_)
-      for (auto id : in_.input_ids) a_.tokens.push_back(tokenizer_->token(id));
+  }
+
+  // The text tokens as labels: every id fed but those standing for the image (the
+  // placeholder the options or the metadata name, or one a layer's layout found).
+  void label_tokens() {
+    if (!tokenizer_) return;
+    int64_t image_id = placeholder_;
+    for (const auto& l : a_.layers)
+      if (l.image_token_id >= 0) image_id = l.image_token_id;
+    for (auto id : in_.input_ids)
+      if (id != image_id) a_.tokens.push_back(tokenizer_->display_token(id));
+  }
+
+  // The answer when there is one; for a model without text its CLS row (a layer without
+  // one falls back to the last row, recorded); else the last row.
+  QuerySpec default_query() const {
+    if (!a_.answer_ids.empty()) return parse_query("answer");
+    return parse_query(model_.takes("input_ids") ? "last" : "cls");
   }
 
   // A head index must exist in every selected layer (the number of heads does not depend
@@ -164,9 +189,10 @@ class Analyzer {
     heads_checked_ = true;
     auto shapes = model_.probe_shapes(probe);
     for (int s : sites_)
-      if (o_.fusion.head >= shapes[s][0])
+      if (o_.fusion.head >= shapes[s].heads)
         fail_option("heads", " " + std::to_string(o_.fusion.head) + ": " + model_.sites()[s].name + " has " +
-                                 std::to_string(shapes[s][0]) + " heads (0-" + std::to_string(shapes[s][0] - 1) + ")");
+                                 std::to_string(shapes[s].heads) + " heads (0-" + std::to_string(shapes[s].heads - 1) +
+                                 ")");
   }
 
   CaptureRequest request() const { return CaptureRequest{sites_, o_.fusion, o_.per_head}; }
@@ -182,8 +208,9 @@ class Analyzer {
 
   const Model& model_;
   const AnalysisOptions& o_;
-  const std::vector<int> sites_;
-  std::unique_ptr<TextTokenizer> tokenizer_;
+  std::vector<int> sites_;
+  std::shared_ptr<const TextTokenizer> tokenizer_;
+  const int64_t placeholder_;  // the image placeholder id in input_ids, -1: none
   Analysis a_;
   ModelInputs in_;
   ForwardResult generated_capture_;

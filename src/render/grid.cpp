@@ -108,8 +108,8 @@ void draw_spans(cv::Mat& canvas, cv::Rect area, const AttentionMap& layer, const
     }
   };
   if (s.image.count > 0) bar(s.image.offset, s.image.offset + s.image.count, kImageSpan);
-  bar(s.prompt_begin, s.prompt_end, kPromptSpan);
-  bar(s.answer_begin, s.answer_end, kAnswerSpan);
+  for (const auto& r : s.prompt) bar(r.begin, r.end, kPromptSpan);
+  for (const auto& r : s.answer) bar(r.begin, r.end, kAnswerSpan);
 }
 
 void draw_colorbar(cv::Mat& canvas, cv::Rect r, const GridStyle& style, float shared_peak) {

@@ -36,6 +36,8 @@ json layer_json(const LayerView& v, int position, const ReportOptions& o) {
   } else {
     j["image_tokens"] = nullptr;
   }
+  j["layout"] = v.layout.empty() ? json() : json(v.layout);
+  j["windows"] = a.windowed() ? json{{"count", a.windows}, {"tokens", a.tq}} : json();
   j["query_rows"] = v.query_rows;
   if (v.map) {
     j["map"] = {{"grid", {v.map->grid_h, v.map->grid_w}},
@@ -45,7 +47,7 @@ json layer_json(const LayerView& v, int position, const ReportOptions& o) {
   } else {
     j["map"] = nullptr;
   }
-  if (o.include_matrix && static_cast<long>(a.tq) * a.tk <= kMaxJsonMatrix)
+  if (o.include_matrix && !a.windowed() && static_cast<long>(a.tq) * a.tk <= kMaxJsonMatrix)
     j["matrix"] = rows_of(a.matrix(), a.tq, a.tk);
   auto npy = o.npy_files.find(position);
   if (npy != o.npy_files.end()) j["npy"] = npy->second;
@@ -85,6 +87,7 @@ json analysis_json(const Analysis& a, const ReportOptions& o) {
   json layers = json::array();
   for (size_t i = 0; i < a.layers.size(); ++i) layers.push_back(layer_json(a.layers[i], static_cast<int>(i), o));
   j["layers"] = layers;
+  j["fallbacks"] = a.fallbacks;
   return j;
 }
 

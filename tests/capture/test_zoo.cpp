@@ -49,7 +49,7 @@ std::vector<int> sites_that_ran(const Model& model, const ModelInputs& in) {
   std::vector<int> ran;
   auto shapes = model.probe_shapes(in);
   for (size_t i = 0; i < shapes.size(); ++i)
-    if (shapes[i][0] > 0) ran.push_back(static_cast<int>(i));
+    if (shapes[i].ran()) ran.push_back(static_cast<int>(i));
   return ran;
 }
 

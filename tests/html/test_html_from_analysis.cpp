@@ -38,9 +38,9 @@ Analysis analysis(const std::string& model, const std::string& answer, HeadFusio
   for (int i = 0; i < slices * 64; ++i) v.attention.fused.push_back(static_cast<float>(i % 64 + 1 + 100 * (i / 64)));
   v.image_tokens = TokenSpan{0, 4, 2, 2};
   v.spans.image = *v.image_tokens;
-  v.spans.prompt_begin = 4;
-  v.spans.prompt_end = v.spans.answer_begin = 7;
-  v.spans.answer_end = 8;
+  v.spans.prompt = {{4, 7}};
+  v.spans.answer = {{7, 8}};
+  v.text_positions = {4, 5, 6, 7};
   v.query_rows = {6};
   v.causal = true;
   a.layers.push_back(v);
@@ -75,10 +75,8 @@ TEST(HtmlFromAnalysis, CarriesEveryRunLayerAndSpan) {
   EXPECT_EQ(l.spans.image_count, 4);
   EXPECT_EQ(l.spans.grid_h, 2);
   EXPECT_EQ(l.spans.grid_w, 2);
-  EXPECT_EQ(l.spans.prompt_begin, 4);
-  EXPECT_EQ(l.spans.prompt_end, 7);
-  EXPECT_EQ(l.spans.answer_begin, 7);
-  EXPECT_EQ(l.spans.answer_end, 8);
+  EXPECT_EQ(l.spans.text, (std::vector<int>{4, 5, 6, 7}));
+  EXPECT_EQ(l.spans.prompt_count, 3);
   // The image as BGR bytes, row by row.
   EXPECT_EQ(r.image.width, 4);
   EXPECT_EQ(r.image.height, 6);

@@ -70,7 +70,9 @@ HtmlReport synthetic(int grid, int prompt, int answer, int layers, int heads, un
     } else {
       layer.matrix = attention(t, rng, 3.0f);
     }
-    layer.spans = {0, image, grid, grid, image, image + prompt, image + prompt, t};
+    std::vector<int> text;
+    for (int k = image; k < t; ++k) text.push_back(k);
+    layer.spans = {0, image, grid, grid, text, prompt};
     for (int row = image + prompt - 1; row < t - 1; ++row) layer.query_rows.push_back(row);
     run.layers.push_back(std::move(layer));
   }
@@ -290,7 +292,7 @@ TEST(HtmlReport, InconsistentDataIsAnErrorNamingTheLayer) {
   expect_error(r, "query row 7 is outside the 7 rows");
   r = synthetic(2, 2, 1, 1, 0);
   r.runs[0].tokens.pop_back();
-  expect_error(r, "spans cover 3 text tokens, the run has 2");
+  expect_error(r, "spans place 3 text tokens, the run has 2");
   r = synthetic(2, 2, 1, 1, 0);
   r.image.bgr.pop_back();
   expect_error(r, "the image has 3071 bytes for 32x32 BGR pixels");

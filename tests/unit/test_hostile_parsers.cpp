@@ -519,13 +519,16 @@ TEST(HostileSpecs, QueryAndTokenSpansAreWholeInRangeNumbers) {
   s.tq = 5;
   EXPECT_THROW(query_rows(parse_query("-2147483648"), s), Error);  // no overflow: just outside
 
-  const TokenSpan t = parse_token_span("1:14x14");
-  EXPECT_EQ(t.offset, 1);
-  EXPECT_EQ(t.count, 196);
+  const StackLayout t = parse_image_tokens("1:14x14");
+  ASSERT_EQ(t.segments.size(), 2u);
+  EXPECT_EQ(t.segments[0].count, 1);  // the prefix
+  EXPECT_EQ(t.segments[1].grid_h * t.segments[1].grid_w, 196);
   for (const char* bad : {"0:100000x100000", "0:1000x1001", "0:65536x65536", "-1:2x2", "1:0x4", "1:4x", "1:4x4x4",
                           "1:4x4 ", "4x4", "1:4294967297x1", ""})
-    EXPECT_THROW(parse_token_span(bad), Error) << "'" << bad << "'";
-  EXPECT_EQ(parse_token_span("0:1000x1000").count, 1'000'000);
+    EXPECT_THROW(parse_image_tokens(bad), Error) << "'" << bad << "'";
+  EXPECT_EQ(parse_image_tokens("0:1000x1000").segments.at(0).grid_w, 1000);
+  for (const char* bad : {"", "text", "text:x", "image:4", "image:0x4", "prefix:rest", "pixels:4", "text:2,,image:2x2"})
+    EXPECT_THROW(parse_layout(bad), Error) << "'" << bad << "'";
 }
 
 TEST(HostileSpecs, HeadFusionAndIntListsRefuseJunk) {

@@ -34,7 +34,7 @@ Analysis analysis(const std::string& model, const std::string& answer, int budge
   a.tokens = {"<bos>", answer};
   a.query = parse_query("answer");
   LayerView l;
-  l.attention = AttentionMap{"lm.layers", 3, "lm.layers.3.attn", 2, 6, 6, HeadFusion{}, {}, {}};
+  l.attention = AttentionMap{"lm.layers", 3, "lm.layers.3.attn", 1, 2, 6, 6, HeadFusion{}, {}, {}};
   l.attention.fused.assign(36, 0.0f);
   for (int r = 0; r < 6; ++r) l.attention.fused[r * 6 + std::min(r, 2)] = 1.0f;  // row 5: patch 2 = (1, 0)
   l.attention.per_head.assign(2 * 36, 0.5f);
@@ -43,9 +43,9 @@ Analysis analysis(const std::string& model, const std::string& answer, int budge
   l.map = ImageMap{2, 2, {0.0f, 0.0f, 1.0f, 0.0f}, 1.0f, 1, 0};
   l.token_maps = {*l.map};
   l.spans.image = *l.image_tokens;
-  l.spans.prompt_begin = 4;
-  l.spans.prompt_end = l.spans.answer_begin = 5;
-  l.spans.answer_end = 6;
+  l.spans.prompt = {{4, 5}};
+  l.spans.answer = {{5, 6}};
+  l.text_positions = {4, 5};
   l.causal = false;
   a.layers.push_back(l);
   return a;

@@ -271,26 +271,29 @@ GraphScan copy_scan(const GraphScan& scan) {
 
 namespace {
 
-// [..., tq, tk] -> [heads, tq, tk] for batch 1: reshape(-1, size(-2), size(-1)).
-Value* as_heads(Graph& g, Value* v) {
+// [..., tq, tk] -> [windows, heads, tq, tk]: whatever comes before the heads is folded
+// into the first dimension. With batch 1 that is 1, or the windows of windowed attention
+// (Swin folds them into the batch); a [B*H, tq, tk] layout keeps everything as heads.
+Value* as_windows_heads(Graph& g, Value* v) {
+  Value* heads = g.insert(aten::size, {v, -3});
   Value* tq = g.insert(aten::size, {v, -2});
   Value* tk = g.insert(aten::size, {v, -1});
-  Value* shape = g.insertNode(g.createList(c10::IntType::get(),
-                                           {g.insertConstant(-1), tq, tk}))->output();
+  Value* shape = g.insertNode(g.createList(c10::IntType::get(), {g.insertConstant(-1), heads, tq, tk}))->output();
   return g.insert(aten::reshape, {v, shape});
 }
 
-Value* fuse(Graph& g, Value* heads, const HeadFusion& f) {
-  std::vector<int64_t> dim0{0};
+// The heads (dimension 1) fused; windows stay apart.
+Value* fuse(Graph& g, Value* x, const HeadFusion& f) {
+  std::vector<int64_t> dim1{1};
   switch (f.kind) {
-    case HeadFusion::Kind::mean: return g.insert(aten::mean, {heads, dim0, false});
-    case HeadFusion::Kind::max: return g.insert(aten::amax, {heads, dim0, false});
-    case HeadFusion::Kind::min: return g.insert(aten::amin, {heads, dim0, false});
+    case HeadFusion::Kind::mean: return g.insert(aten::mean, {x, dim1, false});
+    case HeadFusion::Kind::max: return g.insert(aten::amax, {x, dim1, false});
+    case HeadFusion::Kind::min: return g.insert(aten::amin, {x, dim1, false});
     case HeadFusion::Kind::head:
-      return g.insert(aten::clone, {g.insert(aten::select, {heads, 0, f.head})});
-    case HeadFusion::Kind::all: return g.insert(aten::clone, {heads});
+      return g.insert(aten::clone, {g.insert(aten::select, {x, 1, f.head})});
+    case HeadFusion::Kind::all: return g.insert(aten::clone, {x});
   }
-  return heads;
+  return x;
 }
 
 // Makes `v` visible in the graph's top block: each enclosing If gains an output that is
@@ -341,10 +344,10 @@ std::shared_ptr<Graph> add_taps(GraphScan scan, const TapPlan& plan) {
         }
         probs = producer->output(1);
       }
-      Value* heads = as_heads(g, probs);
-      Value* shape = g.insert(aten::_shape_as_tensor, {heads});
-      Value* fused = plan.mode == TapMode::fused ? fuse(g, heads, plan.fusion) : nullptr;
-      Value* copy = plan.per_head ? g.insert(aten::clone, {heads}) : nullptr;
+      Value* x = as_windows_heads(g, probs);
+      Value* shape = g.insert(aten::_shape_as_tensor, {x});
+      Value* fused = plan.mode == TapMode::fused ? fuse(g, x, plan.fusion) : nullptr;
+      Value* copy = plan.per_head ? g.insert(aten::clone, {x}) : nullptr;
       per_producer.push_back(lift_to_top(g, shape));
       if (fused) per_producer.push_back(lift_to_top(g, fused));
       if (copy) unfused.push_back(lift_to_top(g, copy));

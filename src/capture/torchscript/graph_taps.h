@@ -42,8 +42,9 @@ struct TapPlan {
 };
 
 // Rewrites scan.graph (consumed) so it returns (original_output, (tap0, tap1, ...)).
-// Per site: the fused tensor, then the unfused [heads, tq, tk] when per_head. Every tap
-// is normalised to [heads, tq, tk] first (batch 1). A tap inside an untaken branch is an
+// Per site and alternative producer: the shape [windows, heads, tq, tk] and the fused
+// tensor [windows, tq, tk] (heads fused, windows kept apart), then the unfused
+// [windows, heads, tq, tk] copies when per_head. A tap inside an untaken branch is an
 // empty tensor.
 std::shared_ptr<torch::jit::Graph> add_taps(GraphScan scan, const TapPlan& plan);
 

@@ -4,6 +4,7 @@
 
 #include "attnviz/error.h"
 #include "attnviz/interrupt.h"
+#include "attnviz/model_failures.h"
 #include "torchscript_backend.h"
 
 namespace attnviz::torchscript {
@@ -53,6 +54,16 @@ void fill_output(ForwardResult& result, const c10::IValue& output) {
   }
 }
 
+SiteShape shape_of(const at::Tensor& t) {
+  const auto s = t.contiguous();
+  const int64_t* v = s.data_ptr<int64_t>();
+  return SiteShape{static_cast<int>(v[0]), static_cast<int>(v[1]), static_cast<int>(v[2]), static_cast<int>(v[3])};
+}
+
+FedInputs fed(const ModelInputs& in) {
+  return FedInputs{in.image.height, in.image.width, in.input_ids};
+}
+
 std::string plan_key(const capture::TapPlan& p) {
   std::string key = p.fusion.str() + (p.per_head ? "+heads" : "") +
                     (p.mode == capture::TapMode::shape ? "+shape" : "") + ":";
@@ -98,8 +109,12 @@ c10::IValue TorchScriptBackend::call(torch::jit::GraphFunction& fn, const ModelI
   torch::jit::GraphOptimizerEnabledGuard optimize(device_.is_cuda());
   try {
     fn.run(stack);
+  } catch (const Error&) {
+    throw;
   } catch (const c10::Error& e) {
-    fail_model(path_, "forward() failed: " + first_line(e.what_without_backtrace()));
+    throw model_failure(path_, e.what_without_backtrace(), fed(in));
+  } catch (const std::exception& e) {  // TorchScript's own exceptions (JITException)
+    throw model_failure(path_, e.what(), fed(in));
   }
   return stack.back();
 }
@@ -148,21 +163,20 @@ ForwardResult TorchScriptBackend::forward_only(const ModelInputs& inputs) const 
   return result;
 }
 
-std::vector<std::array<int, 3>> TorchScriptBackend::probe_shapes(const ModelInputs& inputs) const {
+std::vector<SiteShape> TorchScriptBackend::probe_shapes(const ModelInputs& inputs) const {
   c10::InferenceMode inference;
   capture::TapPlan plan;
   for (size_t i = 0; i < scan_.sites.size(); ++i) plan.sites.push_back(static_cast<int>(i));
   plan.mode = capture::TapMode::shape;
   auto out = call(*tapped_function(plan), inputs);
   const auto& taps = out.toTupleRef().elements()[1].toTupleRef().elements();
-  std::vector<std::array<int, 3>> shapes;
+  std::vector<SiteShape> shapes;
   size_t pos = 0;
   for (int s : plan.sites) {
-    std::array<int, 3> shape{0, 0, 0};
+    SiteShape shape;
     for (int k = 0; k < producers_per_site_[s]; ++k) {
       auto t = taps.at(pos++).toTensor().cpu();
-      if (t.numel() == 3)
-        for (int d = 0; d < 3; ++d) shape[d] = static_cast<int>(t[d].item<int64_t>());
+      if (t.numel() == 4) shape = shape_of(t);
     }
     shapes.push_back(shape);
   }
@@ -199,16 +213,17 @@ ForwardResult TorchScriptBackend::captured(c10::IValue out, const capture::TapPl
     if (plan.per_head)
       for (int k = 0; k < n; ++k) unfused.push_back(take(pos++));
     for (int k = 0; k < n && ran < 0; ++k)
-      if (shapes[k].numel() == 3) ran = k;
+      if (shapes[k].numel() == 4) ran = k;
     AttentionMap map;  // heads 0: the site did not run (the caller says which)
     if (ran < 0) {
       result.layers.push_back(std::move(map));
       continue;
     }
-    auto shape = shapes[ran].cpu();
-    map.heads = static_cast<int>(shape[0].item<int64_t>());
-    map.tq = static_cast<int>(shape[1].item<int64_t>());
-    map.tk = static_cast<int>(shape[2].item<int64_t>());
+    const SiteShape shape = shape_of(shapes[ran].cpu());
+    map.windows = shape.windows;
+    map.heads = shape.heads;
+    map.tq = shape.tq;
+    map.tk = shape.tk;
     map.fusion = plan.fusion;
     map.fused = to_floats(fused[ran]);
     fused.clear();

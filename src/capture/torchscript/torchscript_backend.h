@@ -27,7 +27,7 @@ class TorchScriptBackend : public CaptureBackend {
 
   ForwardResult run(const ModelInputs& inputs, const CaptureRequest& request) const override;
   ForwardResult forward_only(const ModelInputs& inputs) const override;
-  std::vector<std::array<int, 3>> probe_shapes(const ModelInputs& inputs) const override;
+  std::vector<SiteShape> probe_shapes(const ModelInputs& inputs) const override;
   std::vector<int64_t> generate(const ModelInputs& prompt, int max_new_tokens, int64_t eos) const override;
   std::vector<int64_t> generate(const ModelInputs& prompt, int max_new_tokens, int64_t eos,
                                 const CaptureRequest& request, ForwardResult* capture) const override;

@@ -8,7 +8,7 @@
 namespace attnviz {
 namespace {
 
-HtmlLayer layer_of(const LayerView& v) {
+HtmlLayer layer_of(const LayerView& v, int prompt_count) {
   const AttentionMap& a = v.attention;
   HtmlLayer l;
   l.name = a.name;
@@ -23,8 +23,7 @@ HtmlLayer layer_of(const LayerView& v) {
   // --heads all keeps every head in `fused`.
   l.per_head = a.fusion.kind == HeadFusion::Kind::all ? a.fused : a.per_head;
   const TokenSpans& s = v.spans;
-  l.spans = {s.image.offset, s.image.count, s.image.grid_h, s.image.grid_w,
-             s.prompt_begin, s.prompt_end, s.answer_begin, s.answer_end};
+  l.spans = {s.image.offset, s.image.count, s.image.grid_h, s.image.grid_w, v.text_positions, prompt_count};
   l.query_rows = v.query_rows;
   return l;
 }
@@ -36,7 +35,10 @@ HtmlRun run_of(const Analysis& a) {
   run.budget = a.budget;
   run.query = a.query.str();
   run.tokens = a.tokens;
-  for (const auto& v : a.layers) run.layers.push_back(layer_of(v));
+  // Windowed layers (Swin) have no one matrix to show: the page leaves them out.
+  const int prompt_count = static_cast<int>(a.tokens.size() - a.answer_ids.size());
+  for (const auto& v : a.layers)
+    if (!v.attention.windowed()) run.layers.push_back(layer_of(v, prompt_count));
   return run;
 }
 

@@ -69,8 +69,8 @@ json layer_json(const HtmlLayer& l, const HtmlLimits& limits, bool heads, PageBl
   j["spans"] = {{"image", s.image_count > 0 ? json{{"offset", s.image_offset}, {"count", s.image_count},
                                                    {"grid", {s.grid_h, s.grid_w}}}
                                             : json()},
-                {"prompt", {s.prompt_begin, s.prompt_end}},
-                {"answer", {s.answer_begin, s.answer_end}}};
+                {"text", s.text},
+                {"prompt_count", s.prompt_count}};
 
   const int f = side_factor(l.tq, l.tk, limits.max_matrix_side);
   const int pq = pooled_size(l.tq, f), pk = pooled_size(l.tk, f);

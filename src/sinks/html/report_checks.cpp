@@ -23,17 +23,14 @@ void check_layer(const HtmlLayer& l, const std::string& where, size_t token_coun
   if (s.image_count > 0 && s.grid_h * s.grid_w != s.image_count)
     bad("image grid " + std::to_string(s.grid_h) + "x" + std::to_string(s.grid_w) + " does not hold " +
         std::to_string(s.image_count) + " image tokens");
-  auto check_range = [&](int begin, int end, const char* what) {
-    if (begin < 0 || end < begin || end > l.tk)
-      bad(std::string(what) + " tokens [" + std::to_string(begin) + ", " + std::to_string(end) + ") do not fit the " +
-          std::to_string(l.tk) + " keys");
-  };
-  check_range(s.prompt_begin, s.prompt_end, "prompt");
-  check_range(s.answer_begin, s.answer_end, "answer");
-  const size_t text = static_cast<size_t>(s.prompt_end - s.prompt_begin) + (s.answer_end - s.answer_begin);
-  if (text > token_count) bad("spans cover " + std::to_string(text) + " text tokens, the run has " + std::to_string(token_count));
-  if (s.answer_end > s.answer_begin && s.prompt_end > s.prompt_begin && s.answer_begin != s.prompt_end)
-    bad("the answer tokens do not follow the prompt tokens");
+  for (size_t i = 0; i < s.text.size(); ++i)
+    if (s.text[i] < 0 || s.text[i] >= l.tk || (i > 0 && s.text[i] <= s.text[i - 1]))
+      bad("text token " + std::to_string(i) + " at key " + std::to_string(s.text[i]) + " is not inside the " +
+          std::to_string(l.tk) + " keys, after the one before");
+  if (s.text.size() > token_count)
+    bad("spans place " + std::to_string(s.text.size()) + " text tokens, the run has " + std::to_string(token_count));
+  if (s.prompt_count < 0 || static_cast<size_t>(s.prompt_count) > s.text.size())
+    bad("prompt count " + std::to_string(s.prompt_count) + " is more than the text tokens placed");
   for (int r : l.query_rows)
     if (r < 0 || r >= l.tq) bad("query row " + std::to_string(r) + " is outside the " + std::to_string(l.tq) + " rows");
 }

@@ -130,20 +130,18 @@
 
   // Text token i of a run sits at this key position of a layer (or null).
   function textPosition(layer, i) {
-    const [pb, pe] = layer.spans.prompt, [ab, ae] = layer.spans.answer;
-    if (i < pe - pb) return pb + i;
-    if (i - (pe - pb) < ae - ab) return ab + i - (pe - pb);
-    return null;
+    return i < layer.spans.text.length ? layer.spans.text[i] : null;
   }
   function textIndex(layer, position) {
-    const [pb, pe] = layer.spans.prompt, [ab, ae] = layer.spans.answer;
-    if (position >= pb && position < pe) return position - pb;
-    if (position >= ab && position < ae) return pe - pb + position - ab;
-    return null;
+    const i = layer.spans.text.indexOf(position);
+    return i < 0 ? null : i;
   }
   // A stack without the text (a vision tower): attnviz's text queries fall back to a CLS or last row there.
-  const hasText = (layer) => layer.spans.prompt[1] > layer.spans.prompt[0] || layer.spans.answer[1] > layer.spans.answer[0];
-  const isAnswer = (layer, position) => position >= layer.spans.answer[0] && position < layer.spans.answer[1];
+  const hasText = (layer) => layer.spans.text.length > 0;
+  const isAnswer = (layer, position) => {
+    const i = textIndex(layer, position);
+    return i !== null && i >= layer.spans.prompt_count;
+  };
   const shift = (layer) => layer.tk - layer.tq;  // query row r is key position r + shift
 
   // What a key position is, for people.
@@ -328,8 +326,8 @@
     };
     const s = layer.spans;
     if (s.image) bar(s.image.offset, s.image.offset + s.image.count, SPAN_COLOURS.image);
-    bar(s.prompt[0], s.prompt[1], SPAN_COLOURS.prompt);
-    bar(s.answer[0], s.answer[1], SPAN_COLOURS.answer);
+    // Text before and after an image: a bar per key of the text, prompt then answer.
+    s.text.forEach((key, i) => bar(key, key + 1, i < s.prompt_count ? SPAN_COLOURS.prompt : SPAN_COLOURS.answer));
 
     // The selected query rows: marks on the right; the key of the patch under the pointer: below.
     ctx.fillStyle = '#e0204a';
