@@ -10,6 +10,7 @@
 
 #include "attnviz/attention.h"
 #include "attnviz/bgr_image.h"
+#include "attnviz/metadata.h"
 #include "attnviz/query.h"
 #include "attnviz/token_layout.h"
 
@@ -43,8 +44,12 @@ struct Analysis {
   std::string model_path;
   std::string model_name;
   std::string image_path;
-  std::shared_ptr<const BgrImage> image;  // as loaded, for rendering
+  // The part of the loaded image the model saw (all of it unless centre-cropped), at the
+  // loaded resolution, for rendering: the maps cover exactly this.
+  std::shared_ptr<const BgrImage> image;
   int input_h = 0, input_w = 0;
+  Preprocess preprocess;  // as applied: the metadata's, with the caller's settings over it
+  ResizePlan resize;      // the loaded image to the model's input (sizes, the crop)
   int budget = 0;
   std::vector<int> budget_grid;  // [h, w] when the model has budgets
   std::string prompt;

@@ -38,7 +38,17 @@ ImageHeader read_image_header(const std::string& bytes, const std::string& sourc
 // An 8-bit, 3-channel picture (as load_image gives) as plain data.
 BgrImage to_bgr_image(const cv::Mat& bgr);
 
-// Resize (bilinear) to the preprocess size if it has one, channel order, scale, mean/std.
+// The 8-bit picture the model is fed (still BGR): the image brought to the preprocess
+// size, if it has one, as `plan_resize` plans it (squash, or cover and centre crop),
+// resampled with p.interpolation: with p.antialias as PIL's Image.resize does (what
+// torchvision's Resize does to PIL images), without as OpenCV's resize does (INTER_LINEAR,
+// INTER_CUBIC, INTER_NEAREST: torch's interpolate without antialias, within one level).
+// Throws an input Error when a crop without antialias would need a resized image of more
+// than kDefaultMaxPixels pixels.
+cv::Mat resize_for_model(const cv::Mat& bgr, const Preprocess& p);
+
+// resize_for_model, then channel order, scale, mean/std: torchvision's ToTensor +
+// Normalize on the same pixels.
 ImageTensor preprocess(const cv::Mat& bgr, const Preprocess& p);
 
 }  // namespace attnviz

@@ -7,12 +7,18 @@
 #include <string>
 #include <vector>
 
+#include "attnviz/resize.h"
 #include "attnviz/token_layout.h"
 
 namespace attnviz {
 
 struct Preprocess {
   std::optional<std::array<int, 2>> size;  // [H, W]; empty: feed the image at its own size
+  ResizeMode resize = ResizeMode::squash;
+  Interpolation interpolation = Interpolation::bilinear;
+  // On: resample as PIL's Image.resize (what torchvision's Resize does to PIL images);
+  // off: as torch's interpolate(antialias=False) (torchvision's Resize on tensors).
+  bool antialias = true;
   bool bgr = false;
   double scale = 255.0;
   std::array<double, 3> mean{0.485, 0.456, 0.406};  // ImageNet defaults
@@ -23,8 +29,11 @@ struct Preprocess {
 struct PreprocessOverride {
   std::optional<std::array<int, 2>> size;  // [H, W]
   std::optional<std::array<double, 3>> mean, std;
+  std::optional<ResizeMode> resize;
+  std::optional<Interpolation> interpolation;
+  std::optional<bool> antialias;
   bool bgr = false;
-  bool empty() const { return !size && !mean && !std && !bgr; }
+  bool empty() const { return !size && !mean && !std && !resize && !interpolation && !antialias && !bgr; }
   Preprocess applied_to(Preprocess p) const;
 };
 

@@ -13,6 +13,9 @@ struct PreprocessArgs {
   std::string mean;   // "r,g,b"
   std::string std;
   bool bgr = false;
+  std::string resize;         // squash | crop
+  std::string interpolation;  // bilinear | bicubic | nearest
+  std::string antialias;      // on | off
   int threads = 0;
   std::string device = "cpu";
 

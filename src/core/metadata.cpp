@@ -111,6 +111,17 @@ void read_inputs(const Reader& r, const json& doc, Metadata& m) {
   }
 }
 
+// One of a few names, e.g. "resize": "crop"; nothing when absent.
+template <typename T>
+std::optional<T> read_choice(const Reader& r, const json& p, const char* key,
+                             std::optional<T> (*parse)(const std::string&), const char* choices) {
+  auto* v = r.child(p, key, json::value_t::string, "preprocess");
+  if (!v) return std::nullopt;
+  auto value = parse(v->get<std::string>());
+  if (!value) r.bad(std::string("preprocess.") + key, "\"" + v->get<std::string>() + "\": expected " + choices);
+  return value;
+}
+
 void read_preprocess(const Reader& r, const json& doc, Metadata& m) {
   auto* p = r.child(doc, "preprocess", json::value_t::object, "$");
   if (!p) return;
@@ -126,6 +137,11 @@ void read_preprocess(const Reader& r, const json& doc, Metadata& m) {
   }
   if (p->contains("mean")) m.preprocess.mean = r.triple(p->at("mean"), "preprocess.mean", false);
   if (p->contains("std")) m.preprocess.std = r.triple(p->at("std"), "preprocess.std", true);
+  if (auto mode = read_choice(r, *p, "resize", parse_resize_mode, resize_mode_choices())) m.preprocess.resize = *mode;
+  if (auto f = read_choice(r, *p, "interpolation", parse_interpolation, interpolation_choices()))
+    m.preprocess.interpolation = *f;
+  if (auto* antialias = r.child(*p, "antialias", json::value_t::boolean, "preprocess"))
+    m.preprocess.antialias = antialias->get<bool>();
 }
 
 void read_budgets(const Reader& r, const json& doc, Metadata& m) {
@@ -294,6 +310,9 @@ Preprocess PreprocessOverride::applied_to(Preprocess p) const {
   if (size) p.size = *size;
   if (mean) p.mean = *mean;
   if (std) p.std = *this->std;
+  if (resize) p.resize = *resize;
+  if (interpolation) p.interpolation = *interpolation;
+  if (antialias) p.antialias = *antialias;
   if (bgr) p.bgr = true;
   return p;
 }

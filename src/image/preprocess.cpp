@@ -1,6 +1,8 @@
 #include <opencv2/imgproc.hpp>
 
+#include "attnviz/error.h"
 #include "attnviz/image.h"
+#include "pil_resample.h"
 
 namespace attnviz {
 
@@ -16,10 +18,41 @@ BgrImage to_bgr_image(const cv::Mat& bgr) {
 }
 
 
+namespace {
+
+int opencv_flag(Interpolation f) {
+  switch (f) {
+    case Interpolation::nearest: return cv::INTER_NEAREST;
+    case Interpolation::bicubic: return cv::INTER_CUBIC;
+    default: return cv::INTER_LINEAR;
+  }
+}
+
+// OpenCV resizes whole images only, so a crop first needs the whole resized image.
+cv::Mat opencv_resize(const cv::Mat& bgr, const ResizePlan& plan, Interpolation f) {
+  const int64_t pixels = static_cast<int64_t>(plan.resized_h) * plan.resized_w;
+  if (pixels > kDefaultMaxPixels)
+    fail(ExitCode::input, "resizing " + std::to_string(plan.source_w) + "x" + std::to_string(plan.source_h) +
+                              " for a centre crop without antialias needs a " + std::to_string(pixels) +
+                              "-pixel image (over " + std::to_string(kDefaultMaxPixels) + "); use antialias");
+  cv::Mat out;
+  cv::resize(bgr, out, cv::Size(plan.resized_w, plan.resized_h), 0, 0, opencv_flag(f));
+  return out;
+}
+
+}  // namespace
+
+cv::Mat resize_for_model(const cv::Mat& bgr, const Preprocess& p) {
+  CV_Assert(bgr.type() == CV_8UC3);
+  const ResizePlan plan = plan_resize(bgr.rows, bgr.cols, p.size, p.resize);
+  const cv::Rect window(plan.crop_left, plan.crop_top, plan.out_w, plan.out_h);
+  if (!plan.resizes()) return bgr(window);
+  if (p.antialias) return pil_resize(bgr, plan.resized_w, plan.resized_h, p.interpolation, window);
+  return opencv_resize(bgr, plan, p.interpolation)(window);
+}
+
 ImageTensor preprocess(const cv::Mat& bgr, const Preprocess& p) {
-  cv::Mat img = bgr;
-  if (p.size && (img.rows != (*p.size)[0] || img.cols != (*p.size)[1]))
-    cv::resize(img, img, cv::Size((*p.size)[1], (*p.size)[0]), 0, 0, cv::INTER_LINEAR);
+  const cv::Mat img = resize_for_model(bgr, p);
   ImageTensor t;
   t.channels = 3;
   t.height = img.rows;

@@ -102,9 +102,11 @@ class Analyzer {
     a_.model_path = model_.path();
     a_.model_name = meta && !meta->name.empty() ? meta->name : model_.path();
     a_.image_path = image_path;
-    a_.image = std::make_shared<const BgrImage>(to_bgr_image(image));
-    const Preprocess pp = o_.preprocess ? *o_.preprocess : (meta ? meta->preprocess : Preprocess{});
-    in_.image = preprocess(image, pp);
+    a_.preprocess = o_.preprocess ? *o_.preprocess : (meta ? meta->preprocess : Preprocess{});
+    a_.resize = plan_resize(image.rows, image.cols, a_.preprocess.size, a_.preprocess.resize);
+    const PixelRect seen = a_.resize.source_region();
+    a_.image = std::make_shared<const BgrImage>(to_bgr_image(image(cv::Rect(seen.x, seen.y, seen.width, seen.height))));
+    in_.image = preprocess(image, a_.preprocess);
     a_.input_h = in_.image.height;
     a_.input_w = in_.image.width;
     a_.budget = in_.budget = resolve_budget(model_, o_.budget);

@@ -54,6 +54,27 @@ json layer_json(const LayerView& v, int position, const ReportOptions& o) {
   return j;
 }
 
+// The preprocessing as applied, with the metadata's keys (docs/metadata.md).
+json preprocess_json(const Preprocess& p) {
+  const auto rounded = [](const std::array<double, 3>& v) {
+    return json{round_sig(v[0]), round_sig(v[1]), round_sig(v[2])};
+  };
+  return {{"size", p.size ? json(*p.size) : json(nullptr)},
+          {"resize", resize_mode_name(p.resize)},
+          {"interpolation", interpolation_name(p.interpolation)},
+          {"antialias", p.antialias},
+          {"scale", round_sig(p.scale)},
+          {"mean", rounded(p.mean)},
+          {"std", rounded(p.std)},
+          {"channel_order", p.bgr ? "BGR" : "RGB"}};
+}
+
+// Analyses assembled without a resize plan (by hand) saw the whole image.
+ResizePlan plan_of(const Analysis& a) {
+  if (a.resize.source_w > 0 || !a.image) return a.resize;
+  return plan_resize(a.image->height, a.image->width, std::nullopt, ResizeMode::squash);
+}
+
 }  // namespace
 
 double round_sig(double v) {
@@ -68,8 +89,12 @@ json analysis_json(const Analysis& a, const ReportOptions& o) {
   j["format"] = "attnviz-result";
   j["version"] = kResultVersion;
   j["model"] = {{"path", a.model_path}, {"name", a.model_name}};
-  j["image"] = {{"path", a.image_path}, {"width", a.image ? a.image->width : 0}, {"height", a.image ? a.image->height : 0}};
+  const ResizePlan plan = plan_of(a);
+  j["image"] = {{"path", a.image_path}, {"width", plan.source_w}, {"height", plan.source_h}};
   json input = {{"height", a.input_h}, {"width", a.input_w}};
+  input["preprocess"] = preprocess_json(a.preprocess);
+  const PixelRect seen = plan.source_region();
+  input["region"] = {{"x", seen.x}, {"y", seen.y}, {"width", seen.width}, {"height", seen.height}};
   if (a.budget) {
     input["budget"] = a.budget;
     input["grid"] = a.budget_grid;
