@@ -16,8 +16,8 @@ class WordTokenizer : public TextTokenizer {
   explicit WordTokenizer(const TokenizerSpec& spec);
 
   // With `add_special_tokens`, BOS first (when the vocabulary has one). Throws a usage
-  // Error about option "prompt" naming the first word missing from the vocabulary
-  // (unless the vocabulary has an unknown-token).
+  // Error about option "prompt" naming the first word missing from the vocabulary (an
+  // unknown-token in the vocabulary does not change that).
   std::vector<int64_t> encode(const std::string& text, bool add_special_tokens = true) const override;
   std::string decode(const std::vector<int64_t>& ids, bool skip_special_tokens = true) const override;
   std::string token(int64_t id) const override;
@@ -31,7 +31,7 @@ class WordTokenizer : public TextTokenizer {
  private:
   std::vector<std::string> vocab_;
   std::unordered_map<std::string, int64_t> ids_;
-  int64_t bos_ = -1, eos_ = -1, unk_ = -1;
+  int64_t bos_ = -1, eos_ = -1;
 };
 
 }  // namespace attnviz

@@ -38,7 +38,7 @@ struct RunArgs {
   int max_new_tokens = 0;
   bool no_generate = false;
   bool per_token = false;
-  int64_t max_pixels = 100'000'000;
+  int64_t max_pixels = kDefaultMaxPixels;
   // Batches (docs/batch.md).
   std::string jobs = "auto";
   std::string shard = "1/1";

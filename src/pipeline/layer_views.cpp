@@ -67,11 +67,14 @@ void set_spans(LayerView& view, const TokenLayout& layout, int prompt) {
 
 // A windowed layer: the windows' attention is kept apart; no map over the image and no
 // token x token matrix, which would have to average windows to exist.
-LayerView windowed_view(AttentionMap layer, std::vector<std::string>& notes) {
+LayerView windowed_view(AttentionMap layer, const QuerySpec& asked, const TextLayout& text,
+                        std::vector<std::string>& notes) {
   note_once(notes, layer.stack + ": windowed attention (" + std::to_string(layer.windows) + " windows of " +
                        std::to_string(layer.tq) + " tokens, " + std::to_string(layer.heads) +
                        " heads): a window's map is not the image's, and windows are never averaged; "
                        "no overlay or matrix is drawn for these layers");
+  if (!text.query_is_default)
+    note_once(notes, layer.stack + ": query " + asked.str() + ": not applied: windowed attention has no row for it");
   LayerView view;
   view.attention = std::move(layer);
   return view;
@@ -91,7 +94,7 @@ LayerView layer_view(const Model& model, const AnalysisOptions& o, const Analysi
                      AttentionMap layer, std::vector<std::string>& notes) {
   for (float v : layer.fused)
     if (!std::isfinite(v)) fail_model(model.path(), "attention of " + layer.name + " contains NaN or Inf");
-  if (layer.windowed()) return windowed_view(std::move(layer), notes);
+  if (layer.windowed()) return windowed_view(std::move(layer), a.query, text, notes);
   LayoutInputs in{layer.tk, text.ids, a.input_h, a.input_w, {0, 0}};
   if (a.budget_grid.size() == 2) in.budget_grid = {a.budget_grid[0], a.budget_grid[1]};
   const LayoutChoice choice = choose_layout(model, o, layer.stack, in);

@@ -22,7 +22,6 @@ WordTokenizer::WordTokenizer(const TokenizerSpec& spec) : vocab_(spec.vocab) {
   };
   bos_ = find(spec.bos);
   eos_ = find(spec.eos);
-  unk_ = find(spec.unk);
 }
 
 std::vector<std::string> WordTokenizer::split(const std::string& text) {
@@ -59,13 +58,10 @@ std::vector<int64_t> WordTokenizer::encode(const std::string& text, bool add_spe
   if (add_special_tokens && bos_ >= 0) ids.push_back(bos_);
   for (const auto& w : split(text)) {
     auto it = ids_.find(w);
-    if (it != ids_.end()) {
-      ids.push_back(it->second);
-    } else if (unk_ >= 0) {
-      ids.push_back(unk_);
-    } else {
-      fail_option("prompt", ": the word '" + w + "' is not in the model's vocabulary");
-    }
+    // A word the model does not know is an error, even with an unknown-token: fed as
+    // <unk>, the prompt would silently ask something else.
+    if (it == ids_.end()) fail_option("prompt", ": the word '" + w + "' is not in the model's vocabulary");
+    ids.push_back(it->second);
   }
   return ids;
 }

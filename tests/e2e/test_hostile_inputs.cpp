@@ -53,6 +53,38 @@ std::string good_model() { return bad_model("vit"); }
 struct Spawn {
   uid_t uid = 0;           // run as this user (when we are root); 0: as we are
   rlim_t max_file_size = RLIM_INFINITY;
+  std::string binary;      // empty: binary()
+};
+
+// What a process of another user needs, where it can reach it wherever the checkout sits
+// (a clone under a 0700 home directory hides the build tree from everyone else): the
+// binary with its libraries and the good model, copied into a fresh 0755 directory under
+// /tmp, and a place for the test's own files there.
+class ReachableCopy {
+ public:
+  ReachableCopy() {
+    char tmpl[] = "/tmp/attnviz-other-user-XXXXXX";
+    if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
+    dir_ = tmpl;
+    chmod(dir_.c_str(), 0755);
+    namespace fs = std::filesystem;
+    const fs::path bin = binary();
+    fs::copy_file(bin, dir_ + "/attnviz");
+    fs::copy(bin.parent_path() / "lib", dir_ + "/lib", fs::copy_options::recursive);
+    fs::copy_file(good_model(), dir_ + "/model.pt");
+    for (const auto& e : fs::recursive_directory_iterator(dir_))
+      chmod(e.path().c_str(), e.is_directory() || e.path().filename() == "attnviz" ? 0755 : 0644);
+    mkdir(files().c_str(), 0777);
+    chmod(files().c_str(), 0777);
+  }
+  ~ReachableCopy() { std::filesystem::remove_all(dir_); }
+  std::string binary_path() const { return dir_ + "/attnviz"; }
+  std::string model() const { return dir_ + "/model.pt"; }
+  std::string files() const { return dir_ + "/files"; }
+  std::string file(const std::string& name) const { return files() + "/" + name; }
+
+ private:
+  std::string dir_;
 };
 
 struct Result {
@@ -62,7 +94,7 @@ struct Result {
 
 // Forks and execs attnviz with stdout/stderr in files under `io`; returns the pid.
 pid_t start(const std::vector<std::string>& args, const test::TempDir& io, const Spawn& how = {}) {
-  const std::string bin = binary();
+  const std::string bin = how.binary.empty() ? binary() : how.binary;
   const std::string out = io.file("stdout"), err = io.file("stderr");
   pid_t pid = fork();
   if (pid == 0) {
@@ -245,20 +277,21 @@ TEST(HostileCli, DevicesAndFifosAreRefusedWithoutBlocking) {
 }
 
 TEST(HostileCli, UnreadableImageIsAnInputError) {
-  test::TempDir dir("hostile-perm");
-  chmod(dir.path().c_str(), 0777);
-  const std::string image = write_image(dir, "secret.png", noise(40, 40, CV_8UC3, 5));
-  ASSERT_EQ(chmod(image.c_str(), 0), 0);
   Spawn how;
   if (geteuid() == 0) {
     // Root reads any file: run as nobody, to whom the file is unreadable.
     if (!can_drop_to(kNobody)) GTEST_SKIP() << "running as root without the right to setuid: cannot make a file unreadable";
     how.uid = kNobody;
   }
-  const std::string out = dir.file("out");
+  const ReachableCopy copy;
+  how.binary = copy.binary_path();
+  const std::string image = copy.file("secret.png");
+  ASSERT_TRUE(cv::imwrite(image, noise(40, 40, CV_8UC3, 5)));
+  ASSERT_EQ(chmod(image.c_str(), 0), 0);
+  const std::string out = copy.file("out");
   mkdir(out.c_str(), 0777);
   chmod(out.c_str(), 0777);
-  expect_refused(run({"run", good_model(), image, "--out", out}, how), 1, image, "cannot read (Permission denied)", out);
+  expect_refused(run({"run", copy.model(), image, "--out", out}, how), 1, image, "cannot read (Permission denied)", out);
 }
 
 // Valid but unusual images give the outputs of their plain 8-bit RGB twin, byte for byte:
@@ -403,19 +436,21 @@ TEST(HostileCli, OutputDirectoryThatIsAFileOrUnderAFile) {
 }
 
 TEST(HostileCli, UnwritableOutputDirectory) {
-  test::TempDir dir("hostile-ro");
-  chmod(dir.path().c_str(), 0777);
-  const std::string image = write_image(dir, "x.png", noise(40, 40, CV_8UC3, 12));
-  const std::string out = dir.file("locked");
-  ASSERT_EQ(mkdir(out.c_str(), 0555), 0);
-  chmod(out.c_str(), 0555);
   Spawn how;
   if (geteuid() == 0) {
     // Root writes anywhere: run as nobody, to whom the directory is read-only.
     if (!can_drop_to(kNobody)) GTEST_SKIP() << "running as root without the right to setuid: no unwritable directory";
     how.uid = kNobody;
   }
-  const Result r = run({"run", good_model(), image, "--out", out}, how);
+  const ReachableCopy copy;
+  how.binary = copy.binary_path();
+  const std::string image = copy.file("x.png");
+  ASSERT_TRUE(cv::imwrite(image, noise(40, 40, CV_8UC3, 12)));
+  chmod(image.c_str(), 0644);
+  const std::string out = copy.file("locked");
+  ASSERT_EQ(mkdir(out.c_str(), 0555), 0);
+  chmod(out.c_str(), 0555);
+  const Result r = run({"run", copy.model(), image, "--out", out}, how);
   EXPECT_EQ(r.exit_code, 4) << r.err;
   EXPECT_TRUE(test::one_line_naming(r.err, out)) << r.err;
   EXPECT_NE(r.err.find("not writable"), std::string::npos) << r.err;
