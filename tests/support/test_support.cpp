@@ -116,6 +116,8 @@ bool file_exists(const std::string& path) {
 }
 
 std::string fixtures_dir() { return env_or("ATTNVIZ_FIXTURES", ATTNVIZ_DEFAULT_FIXTURES); }
+std::string build_dir() { return ATTNVIZ_DEFAULT_TMP; }
+
 std::string source_dir() { return env_or("ATTNVIZ_SOURCE_DIR", ATTNVIZ_DEFAULT_SOURCE_DIR); }
 
 }  // namespace attnviz::test

@@ -42,5 +42,7 @@ bool file_exists(const std::string& path);
 std::string fixtures_dir();
 // The repository root (for models/ and examples/).
 std::string source_dir();
+// The tests' build directory (models made by CTest fixtures).
+std::string build_dir();
 
 }  // namespace attnviz::test

@@ -96,11 +96,12 @@ BackendLoad load(const std::string& path, const std::string& device, const std::
 
 void set_threads(int threads) {
   at::set_num_threads(threads);
-  // libtorch leaves OpenBLAS's own thread pool at every core, so --threads 1 still ran
-  // large matmuls on two threads (and two jobs on four). Set it too when OpenBLAS is the
-  // BLAS in use.
+  // OpenBLAS's own pool stays at one thread, whatever `threads` is: it splits a large
+  // matrix product differently for each thread count, which moves the last bits of the
+  // results, and outputs must not depend on how the cores were split between jobs and
+  // threads (README, "Batches and CI"). libtorch would leave it at every core.
   using SetThreads = void (*)(int);
-  if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(threads);
+  if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(1);
 }
 
 }  // namespace attnviz::torchscript
