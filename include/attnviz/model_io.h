@@ -17,7 +17,14 @@ struct ModelInputs {
 struct CaptureRequest {
   std::vector<int> sites;  // indices into Model::sites()
   HeadFusion fusion;
-  bool per_head = false;   // also return unfused [heads, tq, tk]
+  bool per_head = false;   // also return unfused [windows, heads, tq, tk]
+  // What of the fused attention to keep (AttentionMap): the matrix, mean-pooled to at
+  // most max_matrix_side rows and columns when that is > 0; and/or, with last_rows > 0,
+  // query row 0 and the last `last_rows` rows alone, so that memory grows with rows x tk
+  // instead of tq x tk.
+  bool matrix = true;
+  int max_matrix_side = 0;
+  int last_rows = 0;
 };
 
 // What a site captured for some inputs, without the values.

@@ -30,6 +30,7 @@ struct AnalysisOptions {
   std::optional<std::string> prompt;
   std::optional<std::vector<int64_t>> input_ids;
   bool generate = true;           // generate an answer when the model can
+  std::optional<std::string> answer;  // teacher forcing: this answer instead of generating
   int max_new_tokens = 0;         // 0: the metadata's
   int budget = 0;                 // 0: the metadata's default
   std::optional<Preprocess> preprocess;      // overrides the metadata's
@@ -37,6 +38,11 @@ struct AnalysisOptions {
   std::string layout_source = "the given layout";  // names it in errors (the CLI: the flag)
   std::shared_ptr<const TextTokenizer> tokenizer;  // empty: the model's (model_tokenizer)
   int64_t max_pixels = kDefaultMaxPixels;
+  // What the outputs need of each layer. Without the whole matrix (no grid, npy, HTML,
+  // rollout; a query of the answer, last or CLS row), only those rows are captured. A
+  // max_matrix_side > 0 pools the matrix to at most that many rows and columns.
+  bool full_matrix = true;
+  int max_matrix_side = 0;
 };
 
 // The model's tokenizer: a tokenizer.json file when `file` is given, else the metadata's

@@ -46,5 +46,8 @@ struct ImageMap {
 
 ImageMap image_map(const std::vector<float>& matrix, int tq, int tk, const std::vector<int>& rows,
                    const TokenSpan& span);
+// The same from a captured layer, whose rows may be stored without the rest of the matrix
+// (AttentionMap::query_row); rows it lacks count as no attention.
+ImageMap image_map(const AttentionMap& layer, const std::vector<int>& rows, const TokenSpan& span);
 
 }  // namespace attnviz

@@ -1,5 +1,6 @@
 #include "run_options.h"
 
+#include <algorithm>
 #include <set>
 
 #include "attnviz/error.h"
@@ -99,6 +100,18 @@ void add_figures(const RunArgs& args, const std::set<std::string>& views, Figure
   f.per_token = args.per_token;
 }
 
+// What the outputs need of each layer: the whole matrix for the grid, the arrays, the
+// page, rollout and queries of any rows; the grid alone can do with it pooled to what it
+// shows (at most 1024 x 1024, for a cell a few hundred pixels wide).
+void set_capture_needs(app::RunPlan& plan) {
+  const auto has = [&](const char* f) { return std::find(plan.formats.begin(), plan.formats.end(), f) != plan.formats.end(); };
+  const auto& q = plan.analysis.query;
+  const bool any_rows = q && (q->kind == QuerySpec::Kind::text || q->kind == QuerySpec::Kind::range);
+  const bool exact = has("npy") || has("html") || plan.analysis.rollout || any_rows;
+  plan.analysis.full_matrix = plan.figures.grid || exact;
+  plan.analysis.max_matrix_side = plan.figures.grid && !exact ? 1024 : 0;
+}
+
 }  // namespace
 
 app::RunPlan make_run_plan(const RunArgs& args) {
@@ -123,6 +136,7 @@ app::RunPlan make_run_plan(const RunArgs& args) {
   plan.preprocess = args.input.override();
   if (!args.budgets.empty()) plan.budgets = parse_int_list(args.budgets, "budgets");
   add_figures(args, items(args.view), plan.figures);
+  set_capture_needs(plan);
   plan.colormap = args.colormap;
   plan.tokenizer_file = args.layout.tokenizer;
   plan.out_dir = args.out;

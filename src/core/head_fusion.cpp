@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cctype>
 
 #include "attnviz/attention.h"
@@ -32,15 +33,39 @@ HeadFusion parse_head_fusion(const std::string& text) {
   return f;
 }
 
-std::vector<float> AttentionMap::matrix() const {
-  if (windowed()) return {};
-  const size_t n = static_cast<size_t>(tq) * static_cast<size_t>(tk);
+std::vector<float> AttentionMap::stored_matrix(int* rows, int* cols) const {
+  const int r = (tq + pool - 1) / pool, c = (tk + pool - 1) / pool;
+  *rows = r;
+  *cols = c;
+  const size_t n = static_cast<size_t>(r) * static_cast<size_t>(c);
+  if (windowed() || fused.empty()) return {};
   if (fusion.kind != HeadFusion::Kind::all || heads <= 1) return {fused.begin(), fused.begin() + std::min(n, fused.size())};
   std::vector<float> mean(n, 0.0f);
   for (int h = 0; h < heads; ++h)
     for (size_t i = 0; i < n; ++i) mean[i] += fused[h * n + i];
   for (auto& v : mean) v /= static_cast<float>(heads);
   return mean;
+}
+
+std::vector<float> AttentionMap::matrix() const {
+  if (pool > 1) return {};
+  int rows = 0, cols = 0;
+  return stored_matrix(&rows, &cols);
+}
+
+bool AttentionMap::has_row(int r) const {
+  if (r < 0 || r >= tq || windowed()) return false;
+  if (!fused.empty() && pool == 1) return true;
+  return std::find(rows.begin(), rows.end(), r) != rows.end();
+}
+
+const float* AttentionMap::query_row(int r) const {
+  if (r < 0 || r >= tq || windowed()) return nullptr;
+  if (!fused.empty() && pool == 1 && fusion.kind != HeadFusion::Kind::all)
+    return fused.data() + static_cast<size_t>(r) * tk;
+  for (size_t i = 0; i < rows.size(); ++i)
+    if (rows[i] == r) return row_values.data() + i * static_cast<size_t>(tk);
+  return nullptr;
 }
 
 }  // namespace attnviz

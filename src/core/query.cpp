@@ -84,21 +84,22 @@ std::vector<int> query_rows(const QuerySpec& q, const SequenceLayout& s) {
   return rows;
 }
 
-ImageMap image_map(const std::vector<float>& matrix, int tq, int tk, const std::vector<int>& rows,
-                   const TokenSpan& span) {
+namespace {
+
+// The mean of the rows over the image tokens, its mass and its peak.
+ImageMap map_of_rows(const std::vector<const float*>& row_data, size_t rows, const TokenSpan& span) {
   ImageMap m;
   m.grid_h = span.grid_h;
   m.grid_w = span.grid_w;
   m.values.assign(static_cast<size_t>(span.count), 0.0f);
-  if (rows.empty() || span.offset + span.count > tk) return m;
-  for (int r : rows) {
-    if (r < 0 || r >= tq) continue;
-    const float* row = matrix.data() + static_cast<size_t>(r) * tk + span.offset;
-    for (int i = 0; i < span.count; ++i) m.values[i] += row[i];
+  if (rows == 0) return m;
+  for (const float* row : row_data) {
+    if (!row) continue;
+    for (int i = 0; i < span.count; ++i) m.values[i] += row[span.offset + i];
   }
   float best = -1.0f;
   for (int i = 0; i < span.count; ++i) {
-    m.values[i] /= static_cast<float>(rows.size());
+    m.values[i] /= static_cast<float>(rows);
     m.image_mass += m.values[i];
     if (m.values[i] > best) {
       best = m.values[i];
@@ -107,6 +108,27 @@ ImageMap image_map(const std::vector<float>& matrix, int tq, int tk, const std::
     }
   }
   return m;
+}
+
+}  // namespace
+
+ImageMap image_map(const std::vector<float>& matrix, int tq, int tk, const std::vector<int>& rows,
+                   const TokenSpan& span) {
+  std::vector<const float*> data;
+  if (span.offset + span.count <= tk)
+    for (int r : rows)
+      if (r >= 0 && r < tq) data.push_back(matrix.data() + static_cast<size_t>(r) * tk);
+  return map_of_rows(data, span.offset + span.count <= tk ? rows.size() : 0, span);
+}
+
+ImageMap image_map(const AttentionMap& layer, const std::vector<int>& rows, const TokenSpan& span) {
+  // Every head kept: the rows' head mean, as matrix() gives it.
+  if (layer.fusion.kind == HeadFusion::Kind::all && layer.pool == 1 && !layer.fused.empty())
+    return image_map(layer.matrix(), layer.tq, layer.tk, rows, span);
+  std::vector<const float*> data;
+  if (span.offset + span.count <= layer.tk)
+    for (int r : rows) data.push_back(layer.query_row(r));
+  return map_of_rows(data, span.offset + span.count <= layer.tk ? rows.size() : 0, span);
 }
 
 }  // namespace attnviz

@@ -90,8 +90,13 @@ class Analyzer {
     ForwardResult result = capture();
     a_.query = o_.query ? *o_.query : default_query();
     const TextLayout text{in_.input_ids, static_cast<int>(a_.prompt_ids.size()), !o_.query};
-    for (auto& layer : result.layers)
-      a_.layers.push_back(layer_view(model_, o_, a_, text, std::move(layer), a_.fallbacks));
+    if (!make_views(result, text)) {
+      // The query's rows were not among those captured alone (a layout with text after
+      // the answer): once more with the whole matrix.
+      rows_only_ = false;
+      result = model_.run(in_, request());
+      make_views(result, text);
+    }
     label_tokens();
     return std::move(a_);
   }
@@ -148,9 +153,14 @@ class Analyzer {
   }
 
   void generate_answer() {
-    if (can_generate()) {
-      const auto& meta = model_.metadata();
-      const int max_new = o_.max_new_tokens ? o_.max_new_tokens : (meta ? meta->max_new_tokens : 16);
+    if (o_.answer) {
+      // Teacher forcing: the answer given, attributed in one pass.
+      if (!tokenizer_)
+        throw Error(ExitCode::usage, model_.path() + ": ", "answer", " needs a tokenizer (the model has none)");
+      a_.answer_ids = tokenizer_->encode(*o_.answer, false);
+      a_.answer = tokenizer_->decode(a_.answer_ids);
+    } else if (can_generate()) {
+      const int max_new = max_new_tokens();
       const int64_t eos = *tokenizer_->eos();
       if (o_.rollout) {
         a_.answer_ids = model_.generate(in_, max_new, eos);
@@ -177,6 +187,19 @@ class Analyzer {
       if (id != image_id) a_.tokens.push_back(tokenizer_->display_token(id));
   }
 
+  // False when a layer lacks a row its query needs.
+  bool make_views(ForwardResult& result, const TextLayout& text) {
+    a_.layers.clear();
+    a_.fallbacks.clear();
+    for (auto& layer : result.layers) {
+      a_.layers.push_back(layer_view(model_, o_, a_, text, std::move(layer), a_.fallbacks));
+      const LayerView& v = a_.layers.back();
+      for (int r : v.query_rows)
+        if (v.map && !v.attention.has_row(r)) return false;
+    }
+    return true;
+  }
+
   // The answer when there is one; for a model without text its CLS row (a layer without
   // one falls back to the last row, recorded); else the last row.
   QuerySpec default_query() const {
@@ -197,7 +220,29 @@ class Analyzer {
                                  ")");
   }
 
-  CaptureRequest request() const { return CaptureRequest{sites_, o_.fusion, o_.per_head}; }
+  // When the outputs need only the query rows (the overlay and the JSON's maps), only
+  // row 0 (a CLS token) and the last rows are captured: those an answer's query reads (one
+  // more than the answer is long), so memory grows with rows x tokens, not tokens^2. A
+  // matrix view of a long sequence gets the matrix pooled to what it can show.
+  CaptureRequest request() const {
+    CaptureRequest r{sites_, o_.fusion, o_.per_head};
+    const bool end_rows = rows_only_ && o_.fusion.kind != HeadFusion::Kind::all && !o_.rollout &&
+                          (!o_.query || o_.query->kind == QuerySpec::Kind::answer ||
+                           o_.query->kind == QuerySpec::Kind::last || o_.query->kind == QuerySpec::Kind::cls);
+    if (!end_rows) return r;
+    r.last_rows = static_cast<int>(a_.answer_ids.size()) + 1;
+    if (can_generate() && !o_.answer) r.last_rows = max_new_tokens() + 1;
+    r.matrix = o_.full_matrix;
+    r.max_matrix_side = o_.full_matrix ? o_.max_matrix_side : 0;
+    if (!r.matrix || r.max_matrix_side > 0) return r;
+    r.last_rows = 0;  // the whole matrix has the rows
+    return r;
+  }
+
+  int max_new_tokens() const {
+    const auto& meta = model_.metadata();
+    return o_.max_new_tokens ? o_.max_new_tokens : (meta ? meta->max_new_tokens : 16);
+  }
 
   ForwardResult capture() {
     if (o_.rollout) {
@@ -218,6 +263,7 @@ class Analyzer {
   ForwardResult generated_capture_;
   bool captured_ = false;
   bool heads_checked_ = false;
+  bool rows_only_ = true;  // capture only the query rows when the outputs allow
 };
 
 }  // namespace

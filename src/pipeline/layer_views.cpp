@@ -8,12 +8,25 @@
 namespace attnviz {
 namespace {
 
-bool upper_triangle_is_zero(const std::vector<float>& m, int tq, int tk) {
-  if (tq != tk) return false;
-  for (int i = 0; i < tq; ++i)
-    for (int j = i + 1; j < tk; ++j)
-      if (m[static_cast<size_t>(i) * tk + j] != 0.0f) return false;
-  return true;
+// The upper triangle is exactly zero, as far as the capture shows it: every row of a full
+// matrix, the rows captured alone, or the pooled cells that lie wholly above the diagonal.
+bool causal(const AttentionMap& layer) {
+  if (layer.tq != layer.tk || layer.windowed()) return false;
+  int rows = 0, cols = 0;
+  const auto stored = layer.stored_matrix(&rows, &cols);
+  if (!stored.empty()) {
+    const int p = layer.pool;
+    for (int i = 0; i < rows; ++i)
+      for (int j = 0; j < cols; ++j)
+        if (j * p > (i + 1) * p - 1 && stored[static_cast<size_t>(i) * cols + j] != 0.0f) return false;
+    return true;
+  }
+  for (int r : layer.rows) {
+    const float* row = layer.query_row(r);
+    for (int j = r + 1; row && j < layer.tk; ++j)
+      if (row[j] != 0.0f) return false;
+  }
+  return !layer.rows.empty();
 }
 
 void note_once(std::vector<std::string>& notes, const std::string& note) {
@@ -118,14 +131,13 @@ LayerView layer_view(const Model& model, const AnalysisOptions& o, const Analysi
   }
   const QuerySpec q = honoured_query(a.query, seq, layer, text, notes);
   view.query_rows = query_rows(q, seq);
-  const auto matrix = layer.matrix();
   if (view.image_tokens) {
-    view.map = image_map(matrix, layer.tq, layer.tk, view.query_rows, *view.image_tokens);
+    view.map = image_map(layer, view.query_rows, *view.image_tokens);
     if (seq.answer_len > 0)
       for (int row : query_rows(parse_query("answer"), seq))
-        view.token_maps.push_back(image_map(matrix, layer.tq, layer.tk, {row}, *view.image_tokens));
+        view.token_maps.push_back(image_map(layer, {row}, *view.image_tokens));
   }
-  view.causal = upper_triangle_is_zero(matrix, layer.tq, layer.tk);
+  view.causal = causal(layer);
   view.attention = std::move(layer);
   return view;
 }

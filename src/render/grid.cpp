@@ -50,6 +50,11 @@ void dashed_rect(cv::Mat& img, cv::Rect r, const cv::Scalar& color) {
   dashed({r.x, r.y + r.height}, {r.x, r.y});
 }
 
+std::vector<float> stored(const AttentionMap& layer) {
+  int rows = 0, cols = 0;
+  return layer.stored_matrix(&rows, &cols);
+}
+
 float matrix_max(const std::vector<float>& m) {
   float peak = 0;
   for (float v : m) peak = std::max(peak, v);
@@ -66,17 +71,19 @@ float to_unit(float v, float peak, bool log_scale) {
 }
 
 // The matrix as a size x size picture. Entries above the diagonal that are exactly zero
-// (masked by causality) stay blank; anything the model did attend to there is drawn.
+// (masked by causality) stay blank; anything the model did attend to there is drawn. A
+// pooled matrix is drawn cell by cell; a cell is above the diagonal when all it covers is.
 cv::Mat draw_matrix(const AttentionMap& layer, float peak, const GridStyle& style, int size) {
-  const auto m = layer.matrix();
-  const int tq = layer.tq, tk = layer.tk;
+  int tq = 0, tk = 0;
+  const auto m = layer.stored_matrix(&tq, &tk);
+  const int p = layer.pool, shift = layer.tk - layer.tq;
   cv::Mat unit(tq, tk, CV_32F), blank(tq, tk, CV_8U);
   for (int i = 0; i < tq; ++i)
     for (int j = 0; j < tk; ++j) {
       float v = m[static_cast<size_t>(i) * tk + j];
       unit.at<float>(i, j) = to_unit(v, peak, style.log_scale);
       // Rows are aligned to the end of the key axis (decoders: tq == tk).
-      bool above = j > i + (tk - tq);
+      bool above = j * p > (i + 1) * p - 1 + shift;
       blank.at<uchar>(i, j) = (above && v == 0.0f) ? 255 : 0;
     }
   const int h = std::max(1, tq * size / std::max(tq, tk)), w = std::max(1, tk * size / std::max(tq, tk));
@@ -147,7 +154,7 @@ cv::Mat render_grid(const std::vector<GridRow>& rows, const GridStyle& style) {
   float shared_peak = 0;
   for (const auto& row : rows)
     for (const auto& cell : row.cells)
-      if (cell.layer) shared_peak = std::max(shared_peak, matrix_max(cell.layer->matrix()));
+      if (cell.layer) shared_peak = std::max(shared_peak, matrix_max(stored(*cell.layer)));
 
   int y = top;
   for (size_t r = 0; r < rows.size(); ++r) {
@@ -171,7 +178,7 @@ cv::Mat render_grid(const std::vector<GridRow>& rows, const GridStyle& style) {
         continue;
       }
       const auto& layer = *cell.layer;
-      float peak = style.shared_scale ? shared_peak : matrix_max(layer.matrix());
+      float peak = style.shared_scale ? shared_peak : matrix_max(stored(layer));
       cv::Mat pic = draw_matrix(layer, peak, style, S);
       cv::Rect placed(area.x, area.y, pic.cols, pic.rows);
       pic.copyTo(canvas(placed));

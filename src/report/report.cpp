@@ -47,7 +47,9 @@ json layer_json(const LayerView& v, int position, const ReportOptions& o) {
   } else {
     j["map"] = nullptr;
   }
-  if (o.include_matrix && !a.windowed() && static_cast<long>(a.tq) * a.tk <= kMaxJsonMatrix)
+  j["pool"] = a.pool > 1 ? json{{"factor", a.pool}, {"method", "mean"}} : json();
+  if (o.include_matrix && !a.windowed() && a.pool == 1 && !a.fused.empty() &&
+      static_cast<long>(a.tq) * a.tk <= kMaxJsonMatrix)
     j["matrix"] = rows_of(a.matrix(), a.tq, a.tk);
   auto npy = o.npy_files.find(position);
   if (npy != o.npy_files.end()) j["npy"] = npy->second;

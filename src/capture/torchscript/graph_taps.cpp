@@ -296,6 +296,34 @@ Value* fuse(Graph& g, Value* x, const HeadFusion& f) {
   return x;
 }
 
+// Float32, whatever the model computes in (bf16, fp16); a no-op for float32.
+Value* as_float(Graph& g, Value* x) {
+  return g.insert(aten::to, {x, c10::ScalarType::Float, false, false});
+}
+
+// Mean-pooled by f = ceil(max(tq, tk) / max_side) in both directions, so that the matrix
+// has at most max_side rows and columns; the last, partial cells average what they cover.
+Value* pooled(Graph& g, Value* fused, int max_side) {
+  Value* tq = g.insert(aten::size, {fused, -2});
+  Value* tk = g.insert(aten::size, {fused, -1});
+  Value* longest = g.insert(prim::max, {tq, tk});
+  Value* f = g.insert(aten::floordiv, {g.insert(aten::add, {longest, max_side - 1}), max_side});
+  Value* kernel = g.insertNode(g.createList(c10::IntType::get(), {f, f}))->output();
+  std::vector<int64_t> no_padding{0, 0};
+  return g.insert(aten::avg_pool2d, {fused, kernel, kernel, no_padding, true, true, c10::IValue()});
+}
+
+// Rows 0 and max(1, tq - n) .. tq - 1 of [windows, heads, tq, tk]: a CLS row and the rows
+// an answer's query needs, without the rest of the matrix.
+Value* first_and_last_rows(Graph& g, Value* x, int n) {
+  Value* tq = g.insert(aten::size, {x, 2});
+  Value* start = g.insert(prim::max, {g.insert(aten::sub, {tq, n}), 1});
+  Value* head = g.insert(aten::slice, {x, 2, 0, 1, 1});
+  Value* tail = g.insert(aten::slice, {x, 2, start, tq, 1});
+  Value* both = g.insertNode(g.createList(c10::TensorType::get(), {head, tail}))->output();
+  return g.insert(aten::cat, {both, 2});
+}
+
 // Makes `v` visible in the graph's top block: each enclosing If gains an output that is
 // `v` in the branch that defines it and an empty tensor in the others.
 Value* lift_to_top(Graph& g, Value* v) {
@@ -346,11 +374,17 @@ std::shared_ptr<Graph> add_taps(GraphScan scan, const TapPlan& plan) {
       }
       Value* x = as_windows_heads(g, probs);
       Value* shape = g.insert(aten::_shape_as_tensor, {x});
-      Value* fused = plan.mode == TapMode::fused ? fuse(g, x, plan.fusion) : nullptr;
-      Value* copy = plan.per_head ? g.insert(aten::clone, {x}) : nullptr;
       per_producer.push_back(lift_to_top(g, shape));
-      if (fused) per_producer.push_back(lift_to_top(g, fused));
-      if (copy) unfused.push_back(lift_to_top(g, copy));
+      if (plan.mode == TapMode::fused && (plan.matrix || plan.last_rows > 0)) {
+        Value* xf = as_float(g, x);
+        if (plan.matrix) {
+          Value* fused = fuse(g, xf, plan.fusion);
+          per_producer.push_back(lift_to_top(g, plan.max_side > 0 ? pooled(g, fused, plan.max_side) : fused));
+        }
+        if (plan.last_rows > 0)
+          per_producer.push_back(lift_to_top(g, fuse(g, first_and_last_rows(g, xf, plan.last_rows), plan.fusion)));
+        if (plan.per_head) unfused.push_back(lift_to_top(g, g.insert(aten::clone, {xf})));
+      }
     }
     // Per site: (shape, fused) for each alternative producer, then the unfused copies.
     // An untaken alternative yields empty tensors; the caller keeps the one that ran.

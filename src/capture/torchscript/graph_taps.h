@@ -39,13 +39,17 @@ struct TapPlan {
   HeadFusion fusion;
   bool per_head = false;
   TapMode mode = TapMode::fused;
+  bool matrix = true;      // the fused [windows, tq, tk] matrix
+  int max_side = 0;        // > 0: the matrix mean-pooled by ceil(max(tq, tk) / max_side)
+  int last_rows = 0;       // > 0: also the fused rows 0 and the last `last_rows`
 };
 
 // Rewrites scan.graph (consumed) so it returns (original_output, (tap0, tap1, ...)).
-// Per site and alternative producer: the shape [windows, heads, tq, tk] and the fused
-// tensor [windows, tq, tk] (heads fused, windows kept apart), then the unfused
-// [windows, heads, tq, tk] copies when per_head. A tap inside an untaken branch is an
-// empty tensor.
+// Per site and alternative producer: the shape [windows, heads, tq, tk]; in fused mode
+// the matrix (heads fused, windows kept apart: [windows, tq, tk], or pooled) when
+// plan.matrix, and the rows [windows, 1 + n, tk] when plan.last_rows; then the unfused
+// [windows, heads, tq, tk] copies when per_head. Everything captured is float32, whatever
+// the model computes in. A tap inside an untaken branch is an empty tensor.
 std::shared_ptr<torch::jit::Graph> add_taps(GraphScan scan, const TapPlan& plan);
 
 }  // namespace attnviz::torchscript::capture

@@ -66,7 +66,8 @@ FedInputs fed(const ModelInputs& in) {
 
 std::string plan_key(const capture::TapPlan& p) {
   std::string key = p.fusion.str() + (p.per_head ? "+heads" : "") +
-                    (p.mode == capture::TapMode::shape ? "+shape" : "") + ":";
+                    (p.mode == capture::TapMode::shape ? "+shape" : "") + (p.matrix ? "+matrix" : "") + "/" +
+                    std::to_string(p.max_side) + "/" + std::to_string(p.last_rows) + ":";
   for (int s : p.sites) key += std::to_string(s) + ",";
   return key;
 }
@@ -144,6 +145,9 @@ capture::TapPlan TorchScriptBackend::plan_for(const CaptureRequest& request) con
   plan.sites = request.sites;
   plan.fusion = request.fusion;
   plan.per_head = request.per_head;
+  plan.matrix = request.matrix;
+  plan.max_side = request.max_matrix_side;
+  plan.last_rows = request.last_rows;
   for (int s : plan.sites)
     if (s < 0 || s >= static_cast<int>(scan_.sites.size())) throw std::out_of_range("site index out of range");
   return plan;
@@ -202,13 +206,14 @@ ForwardResult TorchScriptBackend::captured(c10::IValue out, const capture::TapPl
   };
   size_t pos = 0;
   for (int s : plan.sites) {
-    // Per producer: shape, fused, then (after all producers) the unfused copies.
+    // Per producer: shape, matrix, rows; then (after all producers) the unfused copies.
     const int n = producers_per_site_[s];
     int ran = -1;
-    std::vector<at::Tensor> shapes, fused, unfused;
+    std::vector<at::Tensor> shapes, fused, rows, unfused;
     for (int k = 0; k < n; ++k) {
       shapes.push_back(take(pos++));
-      fused.push_back(take(pos++));
+      if (plan.matrix) fused.push_back(take(pos++));
+      if (plan.last_rows > 0) rows.push_back(take(pos++));
     }
     if (plan.per_head)
       for (int k = 0; k < n; ++k) unfused.push_back(take(pos++));
@@ -225,8 +230,17 @@ ForwardResult TorchScriptBackend::captured(c10::IValue out, const capture::TapPl
     map.tq = shape.tq;
     map.tk = shape.tk;
     map.fusion = plan.fusion;
-    map.fused = to_floats(fused[ran]);
-    fused.clear();
+    if (plan.matrix) {
+      map.fused = to_floats(fused[ran]);
+      fused.clear();
+      if (plan.max_side > 0) map.pool = (std::max(map.tq, map.tk) + plan.max_side - 1) / plan.max_side;
+    }
+    if (plan.last_rows > 0) {
+      map.row_values = to_floats(rows[ran]);
+      rows.clear();
+      map.rows.push_back(0);
+      for (int r = std::max(1, map.tq - plan.last_rows); r < map.tq; ++r) map.rows.push_back(r);
+    }
     if (plan.per_head) map.per_head = to_floats(unfused[ran]);
     result.layers.push_back(std::move(map));
   }
