@@ -54,6 +54,18 @@ std::string first_line(const std::string& s) {
   return line;
 }
 
+// The last non-empty line of a TorchScript interpreter error, without its "XError: " prefix.
+std::string interpreter_message(const std::string& what) {
+  const size_t end = what.find_last_not_of(" \n");
+  if (end == std::string::npos) return what;
+  const size_t newline = what.rfind('\n', end);
+  std::string line = what.substr(newline == std::string::npos ? 0 : newline + 1);
+  line.erase(line.find_last_not_of(" \n") + 1);
+  const size_t colon = line.find("Error: ");
+  if (colon != std::string::npos && line.find(' ') > colon) line.erase(0, colon + 7);
+  return line;
+}
+
 at::Tensor image_tensor(const ImageTensor& image) {
   auto t = torch::from_blob(const_cast<float*>(image.data.data()),
                             {1, image.channels, image.height, image.width}, torch::kFloat32);
@@ -164,6 +176,10 @@ c10::IValue Model::Impl::call(torch::jit::GraphFunction& fn, const ModelInputs& 
     fn.run(stack);
   } catch (const c10::Error& e) {
     fail_model(path, "forward() failed: " + first_line(e.what_without_backtrace()));
+  } catch (const std::runtime_error& e) {
+    // An op failing inside a scripted submodule arrives as the interpreter's
+    // runtime_error: TorchScript tracebacks, then "RuntimeError: <the op's message>".
+    fail_model(path, "forward() failed: " + interpreter_message(e.what()));
   }
   return stack.back();
 }
