@@ -12,6 +12,9 @@
 //       needs, bare (greedy generation, plus one over prompt + answer when it ended
 //       without EOS), plus encoding the same overlay PNG. Interleaved per image.
 //
+//   bench_capture load MODEL [--threads T]
+//       Model::load alone: seconds, resident memory after it and its peak (VmHWM).
+//
 // --image HxW: the model's input size (default: the metadata's preprocess size);
 // --text N: N text tokens instead of the metadata's default prompt.
 #include <sys/resource.h>
@@ -52,6 +55,23 @@ double time_it(const std::function<void()>& f) {
   f();
   return seconds_since(t0);
 }
+
+// CPU seconds of the whole process (all threads): on a machine shared with other work,
+// wall time also counts the time the threads waited for a core, CPU time does not.
+double process_cpu_s() {
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + 1e-6 * (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
+struct Samples {
+  std::vector<double> wall, cpu;
+  void time(const std::function<void()>& f) {
+    const double c0 = process_cpu_s();
+    wall.push_back(time_it(f));
+    cpu.push_back(process_cpu_s() - c0);
+  }
+};
 
 double median(std::vector<double> v) {
   if (v.empty()) return 0;
@@ -95,7 +115,7 @@ struct Args {
 
 [[noreturn]] void usage(const std::string& why) {
   std::cerr << "bench_capture: " << why << "\n"
-            << "usage: bench_capture overhead|mem|pipeline MODEL [IMAGE...] [--layers SPEC] [--mode bare|taps]\n"
+            << "usage: bench_capture overhead|mem|pipeline|load MODEL [IMAGE...] [--layers SPEC] [--mode bare|taps]\n"
             << "         [--iters N] [--warmup N] [--rounds R] [--threads T] [--image HxW] [--text N] [--out DIR]\n";
   std::exit(2);
 }
@@ -177,28 +197,30 @@ int overhead(const Args& args) {
     model.run(in, request);
     model.run(in, none);
   }
-  std::vector<double> bare, tapped, zero;
+  Samples bare_s, tapped_s, zero_s;
   for (int i = 0; i < args.iters; ++i) {
     // Alternate the order so that neither side always runs second.
     if (i % 2 == 0) {
-      bare.push_back(time_it([&] { measured_bare(model, in); }));
-      tapped.push_back(time_it([&] { measured_tapped(model, in, request); }));
-      zero.push_back(time_it([&] { measured_zero_taps(model, in); }));
+      bare_s.time([&] { measured_bare(model, in); });
+      tapped_s.time([&] { measured_tapped(model, in, request); });
+      zero_s.time([&] { measured_zero_taps(model, in); });
     } else {
-      zero.push_back(time_it([&] { measured_zero_taps(model, in); }));
-      tapped.push_back(time_it([&] { measured_tapped(model, in, request); }));
-      bare.push_back(time_it([&] { measured_bare(model, in); }));
+      zero_s.time([&] { measured_zero_taps(model, in); });
+      tapped_s.time([&] { measured_tapped(model, in, request); });
+      bare_s.time([&] { measured_bare(model, in); });
     }
   }
+  const auto &bare = bare_s.wall, &tapped = tapped_s.wall, &zero = zero_s.wall;
   std::vector<double> ratios;
   for (size_t i = 0; i < bare.size(); ++i) ratios.push_back(tapped[i] / bare[i]);
   std::printf(
       "{\"command\": \"overhead\", \"model\": \"%s\", \"layers\": \"%s\", \"taps\": %zu, \"iters\": %d, "
       "\"threads\": %d, \"bare_median_s\": %.6g, \"tapped_median_s\": %.6g, \"zero_taps_median_s\": %.6g, "
-      "\"ratio_of_medians\": %.4f, \"ratio_of_sums\": %.4f, \"median_of_ratios\": %.4f}\n",
+      "\"ratio_of_medians\": %.4f, \"ratio_of_sums\": %.4f, \"median_of_ratios\": %.4f, "
+      "\"bare_cpu_median_s\": %.6g, \"tapped_cpu_median_s\": %.6g, \"cpu_ratio_of_medians\": %.4f}\n",
       args.positional[0].c_str(), args.layers.c_str(), request.sites.size(), args.iters, args.threads,
       median(bare), median(tapped), median(zero), median(tapped) / median(bare), sum(tapped) / sum(bare),
-      median(ratios));
+      median(ratios), median(bare_s.cpu), median(tapped_s.cpu), median(tapped_s.cpu) / median(bare_s.cpu));
   return 0;
 }
 
@@ -229,6 +251,18 @@ int mem(const Args& args) {
       "\"rss_after_load_kb\": %ld, \"peak_rss_kb\": %ld, \"captured_bytes\": %zu, \"forward_s\": %.4g}\n",
       args.mode.c_str(), args.layers.c_str(), request.sites.size(), in.image.height, in.image.width, before,
       static_cast<long>(ru.ru_maxrss), captured, seconds);
+  return 0;
+}
+
+int load_only(const Args& args) {
+  const long before = rss_kb("VmRSS");
+  const auto t0 = Clock::now();
+  Model model = Model::load(args.positional[0], {"cpu", args.threads});
+  const double seconds = seconds_since(t0);
+  std::printf(
+      "{\"command\": \"load\", \"model\": \"%s\", \"load_s\": %.4f, \"rss_before_kb\": %ld, "
+      "\"rss_after_load_kb\": %ld, \"peak_rss_kb\": %ld, \"sites\": %zu}\n",
+      args.positional[0].c_str(), seconds, before, rss_kb("VmRSS"), rss_kb("VmHWM"), model.sites().size());
   return 0;
 }
 
@@ -313,6 +347,7 @@ int main(int argc, char** argv) {
     if (args.command == "overhead") return overhead(args);
     if (args.command == "mem") return mem(args);
     if (args.command == "pipeline") return pipeline(args);
+    if (args.command == "load") return load_only(args);
   } catch (const std::exception& e) {
     std::cerr << "bench_capture: " << e.what() << "\n";
     return 1;
