@@ -28,7 +28,8 @@ PY = "/usr/bin/python3"
 # ----------------------------------------------------------------------------- processes
 def spawn(cmd, log, env=None, ok_codes=(0,)):
     """Runs cmd (argv[0] an absolute path) with stdout/stderr to log(.err); returns wall
-    seconds, CPU seconds (user + sys), peak RSS in KiB and the exit code, from wait4().
+    seconds, CPU seconds (user + sys; sys alone), minor page faults, peak RSS in KiB and the
+    exit code, from wait4().
     An exit code outside ok_codes ends the benchmark."""
     with open(log, "wb") as out, open(log + ".err", "wb") as err:
         t0 = time.perf_counter()
@@ -42,7 +43,8 @@ def spawn(cmd, log, env=None, ok_codes=(0,)):
         with open(log + ".err", "rb") as f:
             tail = f.read()[-2000:].decode(errors="replace")
         raise SystemExit("run_bench: %s exited %d:\n%s" % (" ".join(cmd[:6]), code, tail))
-    return {"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "maxrss_kb": ru.ru_maxrss, "code": code}
+    return {"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "sys": ru.ru_stime, "minflt": ru.ru_minflt,
+            "maxrss_kb": ru.ru_maxrss, "code": code}
 
 
 def json_lines(path):

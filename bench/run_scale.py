@@ -135,14 +135,16 @@ def cli_result(r):
     failed = [x for x in r["lines"] if x.get("status") not in (None, "ok")]
     if failed:
         raise SystemExit("run_scale: attnviz failed: %s" % failed[0].get("error"))
-    return {"per_image_s": per_image(seconds), "first_s": seconds[0], "wall": r["wall"], "cpu": r["cpu"],
-            "peak_rss_kb": r["maxrss_kb"], "load": r["load"], "answers": [x.get("answer") for x in r["lines"]]}
+    return {"per_image_s": per_image(seconds), "first_s": seconds[0], "images": len(seconds), "wall": r["wall"],
+            "cpu": r["cpu"], "sys": r["sys"], "minflt": r["minflt"], "peak_rss_kb": r["maxrss_kb"], "load": r["load"],
+            "answers": [x.get("answer") for x in r["lines"]]}
 
 
 def python_result(r):
     images = [x for x in r["lines"] if "image" in x]
     final = r["lines"][-1]
-    out = {"wall": r["wall"], "cpu": r["cpu"], "peak_rss_kb": r["maxrss_kb"], "load": r["load"],
+    out = {"wall": r["wall"], "cpu": r["cpu"], "sys": r["sys"], "minflt": r["minflt"], "peak_rss_kb": r["maxrss_kb"],
+           "load": r["load"],
            "status": final["status"], "error": final.get("error"), "load_s": final["load_s"],
            "kept_bytes": final["kept_bytes"], "rss_after_load_kb": final["rss_after_load_kb"]}
     if images:
@@ -157,7 +159,7 @@ def section_load(a, arc):
     r = run(a, "load %s" % arc.label, [a.bench_capture, "load", arc.path, "--threads", str(a.threads)],
             arc.need_gib())
     j = r["lines"][-1]
-    j.update({"file_bytes": os.path.getsize(arc.path), "wall": r["wall"]})
+    j.update({"file_bytes": os.path.getsize(arc.path), "wall": r["wall"], "process_cpu": r["cpu"]})
     log("load %s: %.2f s, %.0f MiB after load (peak %.0f MiB), file %.0f MB" % (
         arc.label, j["load_s"], j["rss_after_load_kb"] / 1024, j["peak_rss_kb"] / 1024, j["file_bytes"] / 1e6))
     return j
@@ -232,12 +234,14 @@ def section_long(a, dtype):
         j = r["lines"][-1]
         rows["bare forward" if mode == "bare" else "full-matrix taps, 24 layers (bench_capture)"] = {
             "peak_rss_kb": r["maxrss_kb"], "seconds": j["forward_s"], "captured_bytes": j["captured_bytes"],
-            "rss_after_load_kb": j["rss_after_load_kb"], "load": r["load"]}
+            "rss_after_load_kb": j["rss_after_load_kb"], "load": r["load"], "cpu": r["cpu"], "sys": r["sys"],
+            "minflt": r["minflt"]}
     for view in ("overlay", "overlay,grid"):
         r = cli_result(run(a, "long cli %s %s" % (view, arc.label), cli_cmd(
             a, arc, image, view, "all", out + "/" + view.replace(",", "_"), ["--no-generate"]), need + 2))
         rows["attnviz run, %s, 24 layers" % view.replace(",", " + ")] = {
-            "peak_rss_kb": r["peak_rss_kb"], "seconds": r["first_s"], "load": r["load"]}
+            "peak_rss_kb": r["peak_rss_kb"], "seconds": r["first_s"], "load": r["load"], "cpu": r["cpu"],
+            "sys": r["sys"], "minflt": r["minflt"]}
     cap = ["--mem-cap-gib", str(a.python_cap_gib)]
     for label, extra, gib in (("Python way, hooks keep full matrices, 24 layers", ["--layers", "all"] + cap,
                                a.python_cap_gib),
@@ -247,7 +251,8 @@ def section_long(a, dtype):
         r = python_result(run(a, "long %s" % label, python_cmd(a, arc, image, out + "/python", extra), gib,
                               ok_codes=(0, 3)))
         rows[label] = {"peak_rss_kb": r["peak_rss_kb"], "seconds": r.get("forward_s"), "status": r["status"],
-                       "error": r["error"], "kept_bytes": r["kept_bytes"], "load": r["load"]}
+                       "error": r["error"], "kept_bytes": r["kept_bytes"], "load": r["load"], "cpu": r["cpu"],
+                       "sys": r["sys"], "minflt": r["minflt"]}
     cfg = vlm_scale.config("150m", "long")
     t = vlm_scale.TEXT_PREFIX + arc.gh * arc.gw + 8  # the default prompt's 13 ids
     rows["_meta"] = {"tokens": t, "heads": cfg["heads"], "layers": cfg["layers"],
@@ -280,15 +285,26 @@ def section_figure(a):
     small, big = Archive(a, "150m", "base", "fp32"), Archive(a, "1.2b", "base", "fp32")
     out = os.path.join(a.work, "figure")
     shutil.rmtree(out, ignore_errors=True)
+    # Logarithmic colours: in a causal decoder the first rows (1.0 on the diagonal) hold the
+    # linear scale's maximum, and every other cell is near its dark end.
     r = run(a, "figure", [a.attnviz, "run", small.path, big.path, a.image_paths[0], "--layers", LAYERS, "--view",
-                          "grid", "--query", "last", "--no-generate", "--threads", str(a.threads), "--no-progress",
-                          "--out", out] + small.layout_args, small.need_gib() + big.need_gib())
+                          "grid", "--log", "--query", "last", "--no-generate", "--threads", str(a.threads),
+                          "--no-progress", "--out", out] + small.layout_args, small.need_gib() + big.need_gib())
     files = sorted(os.listdir(out)) if os.path.isdir(out) else []
     log("figure: %s" % ", ".join(files))
     return {"dir": out, "files": files, "wall": r["wall"], "peak_rss_kb": r["maxrss_kb"]}
 
 
 # ----------------------------------------------------------------------------- report
+def cli_cpu_per_image(cli, load_section):
+    """CPU seconds per image of `attnviz run`: its process CPU less that of a process that
+    only loads the model (process start, load, graph scan), over the images."""
+    runs = cli.get("runs", []) if cli else []
+    if not runs or not load_section or "process_cpu" not in load_section:
+        return None
+    return med([(x["cpu"] - load_section["process_cpu"]) / x["images"] for x in runs])
+
+
 def mib(kb):
     return "%.0f MiB" % (kb / 1024) if kb else ""
 
@@ -317,27 +333,42 @@ def markdown(results, a):
                 label, "{:,}".format(m["parameters"]), m["file_bytes"] / 1e6, sec(ld.get("load_s")),
                 mib(ld.get("rss_after_load_kb")), sec(py.get("load_s"))))
         L.append("")
-        L.append("Per image (589 tokens, layers %s). *bare* and *capture*: one process, interleaved medians "
-                 "(`bench_capture overhead`); *attnviz run*: `--ndjson` seconds per image, the first image "
-                 "left out; *Python way*: eager model, forward hooks, cv2 overlay." % LAYERS)
+        L.append("Capture against the bare forward, one process, interleaved medians (`bench_capture "
+                 "overhead`, layers %s, the full matrices of today's taps); wall time, and CPU time of the "
+                 "process, which waiting for a core on a shared machine does not inflate:" % LAYERS)
         L.append("")
-        L.append("| model | bare forward | capture | overhead, wall (CPU) (target <= 1.03x) | attnviz run, overlay | "
-                 "attnviz run, overlay + grid | Python way, 4 layers | same, OMP_WAIT_POLICY=PASSIVE | "
-                 "Python way / attnviz (target >= 1.5x on 150M) | Python way, 24 layers | load |")
+        L.append("| model | bare forward | capture | overhead, wall | overhead, CPU (target <= 1.03x) | load |")
+        L.append("| --- | --- | --- | --- | --- | --- |")
+        for label, m in models.items():
+            o = m.get("overhead")
+            if o:
+                L.append("| %s | %s | %s | %.3fx | %.3fx | %.1f |" % (
+                    label, sec(o["bare_median_s"]), sec(o["tapped_median_s"]), o["ratio_of_medians"],
+                    o["cpu_ratio_of_medians"], o["load"]))
+        L.append("")
+        L.append("Per image (589 tokens): *attnviz run* per image is its `--ndjson` seconds, the first image "
+                 "left out; its CPU per image is (process CPU - CPU of loading alone) / images. The Python way "
+                 "runs as users run it (OpenMP threads spin while they wait), and with "
+                 "OMP_WAIT_POLICY=PASSIVE, as attnviz does; its CPU per image is measured in the process.")
+        L.append("")
+        L.append("| model | attnviz run, overlay | CPU | attnviz run, overlay + grid | Python way | "
+                 "Python way, passive | CPU | Python way / attnviz, wall (target >= 1.5x on 150M) | same, "
+                 "passive, CPU | Python way, 24 layers | load |")
         L.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for label, m in models.items():
-            o, c = m.get("overhead", {}), m.get("cli_python", {})
+            c = m.get("cli_python", {})
             ov, gr = c.get("cli overlay", {}), c.get("cli overlay+grid", {})
             py, pyp = c.get("python 4 layers", {}), c.get("python 4 layers, OMP passive", {})
             pya = c.get("python all layers", {})
-            ratios = ["%.2fx" % (p["per_image_s"] / ov["per_image_s"]) for p in (py, pyp)
-                      if p.get("per_image_s") and ov.get("per_image_s")]
+            av_cpu = cli_cpu_per_image(ov, m.get("load"))
+            py_cpu = med([x.get("per_image_cpu_s") for x in pyp.get("runs", []) if x.get("per_image_cpu_s")])
+            ratio = py["per_image_s"] / ov["per_image_s"] if py.get("per_image_s") and ov.get("per_image_s") else None
+            cpu_ratio = py_cpu / av_cpu if av_cpu and py_cpu == py_cpu else None
             L.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-                label, sec(o.get("bare_median_s")), sec(o.get("tapped_median_s")),
-                "%.3fx (%.3fx)" % (o["ratio_of_medians"], o["cpu_ratio_of_medians"]) if o else "",
-                sec(ov.get("per_image_s")), sec(gr.get("per_image_s")), sec(py.get("per_image_s")),
-                sec(pyp.get("per_image_s")), " (".join(ratios) + (")" if len(ratios) > 1 else ""),
-                sec(pya.get("per_image_s")), "%.1f" % o["load"] if o else ""))
+                label, sec(ov.get("per_image_s")), sec(av_cpu), sec(gr.get("per_image_s")), sec(py.get("per_image_s")),
+                sec(pyp.get("per_image_s")), sec(py_cpu if py_cpu == py_cpu else None),
+                "%.2fx" % ratio if ratio else "", "%.2fx" % cpu_ratio if cpu_ratio else "",
+                sec(pya.get("per_image_s")), "%.1f" % med([x["load"] for x in ov.get("runs", [])]) if ov else ""))
         L.append("")
         L.append("Peak RSS, one process each (589 tokens):")
         L.append("")
@@ -382,8 +413,8 @@ def markdown(results, a):
                      m["tokens"], m["layers"], m["model"], m["layers"], m["heads"], m["tokens"],
                      m["output_attentions_bytes"] / 2 ** 30, m["python_cap_gib"]))
         L.append("")
-        L.append("| run | peak RSS | vs bare | forward | note |")
-        L.append("| --- | --- | --- | --- | --- |")
+        L.append("| run | peak RSS | vs bare | forward | process CPU (of it sys) | minor page faults | note |")
+        L.append("| --- | --- | --- | --- | --- | --- | --- |")
         for label, r in rows.items():
             if label.startswith("_"):
                 continue
@@ -394,10 +425,10 @@ def markdown(results, a):
                 note = "captured %.0f MiB" % (r["captured_bytes"] / 2 ** 20)
             elif r.get("kept_bytes"):
                 note = "kept %.0f MiB" % (r["kept_bytes"] / 2 ** 20)
-            target = " (target <= 1.05x)" if label.startswith("attnviz run, overlay,") or \
-                label == "attnviz run, overlay, 24 layers" else ""
-            L.append("| %s | %s | %.2fx%s | %s | %s |" % (label, mib(r["peak_rss_kb"]), r["peak_rss_kb"] / bare,
-                                                         target, sec(r.get("seconds")), note))
+            target = " (target <= 1.05x)" if label == "attnviz run, overlay, 24 layers" else ""
+            L.append("| %s | %s | %.2fx%s | %s | %s (%s) | %.1f M | %s |" % (
+                label, mib(r["peak_rss_kb"]), r["peak_rss_kb"] / bare, target, sec(r.get("seconds")),
+                sec(r.get("cpu")), sec(r.get("sys")), r.get("minflt", 0) / 1e6, note))
     g = results.get("generation")
     if g:
         one = g["one forward (--no-generate)"]
@@ -441,6 +472,7 @@ def main():
     ap.add_argument("--skip", default="", help="comma list: load,overhead,memory,cli,python,long,generation,figure")
     ap.add_argument("--quick", action="store_true", help="150M fp32 only, 2 images, no long or figure")
     ap.add_argument("--update-readme", action="store_true")
+    ap.add_argument("--from-json", action="store_true", help="no measurement: the tables of DIR/bench/scale.json")
     a = ap.parse_args()
     a.skip = set(filter(None, a.skip.split(",")))
     if a.quick:
@@ -463,12 +495,18 @@ def main():
         if not os.access(tool, os.X_OK):
             sys.exit("run_scale: %s is missing (cmake --build BUILD --target attnviz bench_capture)" % tool)
 
+    out_json = os.path.join(a.build_dir, "bench", "scale.json")
+    if a.from_json:
+        with open(out_json) as f:
+            results = json.load(f)
+        a.legacy_layout = results["meta"]["legacy_layout"]
+        a.threads = results["meta"]["threads"]
+        return report(results, a)
     results = {"meta": {"date": time.strftime("%Y-%m-%d %H:%M"), "host": os.uname().nodename, "cores": os.cpu_count(),
                         "load_start": load(), "attnviz": a.attnviz, "legacy_layout": a.legacy_layout,
                         "threads": a.threads}}
     log("load %.1f; making the archives (absent ones only)" % load())
     make_archives(a)
-    out_json = os.path.join(a.build_dir, "bench", "scale.json")
 
     def save():
         with open(out_json, "w") as f:
@@ -499,6 +537,10 @@ def main():
     if "figure" not in a.skip and {"150m", "1.2b"} <= set(a.sizes) and "fp32" in a.dtypes:
         results["figure"] = section_figure(a)
         save()
+    report(results, a)
+
+
+def report(results, a):
     md = markdown(results, a)
     with open(os.path.join(a.build_dir, "bench", "scale.md"), "w") as f:
         f.write(md)
