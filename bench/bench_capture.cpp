@@ -3,7 +3,7 @@
 //   bench_capture overhead MODEL [--layers SPEC] [--iters N] [--threads T] [--image HxW] [--text N]
 //       forward with taps (Model::run) against the model's own forward (Model::forward_only)
 //       on the same inputs, interleaved; prints one JSON object.
-//   bench_capture mem MODEL --mode bare|taps [--layers SPEC] [--threads T] [--image HxW] [--text N]
+//   bench_capture mem MODEL --mode bare|taps|rows|pooled [--layers SPEC] [--threads T] [--image HxW] [--text N]
 //       one forward (after --warmup N more), then peak RSS (getrusage); run it once per
 //       process (the driver does), so each peak is that mode's alone.
 //   bench_capture pipeline MODEL IMAGE... [--layers SPEC] [--threads T] [--out DIR] [--rounds R]
@@ -11,6 +11,9 @@
 //       defaults: overlay PNG + JSON) against the floor: the forward passes the answer
 //       needs, bare (greedy generation, plus one over prompt + answer when it ended
 //       without EOS), plus encoding the same overlay PNG. Interleaved per image.
+//
+//   bench_capture load MODEL [--threads T]
+//       Model::load alone: seconds, resident memory after it and its peak (VmHWM).
 //
 // --image HxW: the model's input size (default: the metadata's preprocess size);
 // --text N: N text tokens instead of the metadata's default prompt.
@@ -58,6 +61,23 @@ double time_it(const std::function<void()>& f) {
   return seconds_since(t0);
 }
 
+// CPU seconds of the whole process (all threads): on a machine shared with other work,
+// wall time also counts the time the threads waited for a core, CPU time does not.
+double process_cpu_s() {
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + 1e-6 * (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
+struct Samples {
+  std::vector<double> wall, cpu;
+  void time(const std::function<void()>& f) {
+    const double c0 = process_cpu_s();
+    wall.push_back(time_it(f));
+    cpu.push_back(process_cpu_s() - c0);
+  }
+};
+
 double median(std::vector<double> v) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -100,7 +120,7 @@ struct Args {
 
 [[noreturn]] void usage(const std::string& why) {
   std::cerr << "bench_capture: " << why << "\n"
-            << "usage: bench_capture overhead|mem|pipeline MODEL [IMAGE...] [--layers SPEC] [--mode bare|taps]\n"
+            << "usage: bench_capture overhead|mem|pipeline|load MODEL [IMAGE...] [--layers SPEC] [--mode bare|taps]\n"
             << "         [--iters N] [--warmup N] [--rounds R] [--threads T] [--image HxW] [--text N] [--out DIR]\n";
   std::exit(2);
 }
@@ -185,37 +205,49 @@ int overhead(const Args& args) {
     model.run(in, request);
     model.run(in, none);
   }
-  std::vector<double> bare, tapped, zero;
+  Samples bare_s, tapped_s, zero_s;
   for (int i = 0; i < args.iters; ++i) {
     // Alternate the order so that neither side always runs second.
     if (i % 2 == 0) {
-      bare.push_back(time_it([&] { measured_bare(model, in); }));
-      tapped.push_back(time_it([&] { measured_tapped(model, in, request); }));
-      zero.push_back(time_it([&] { measured_zero_taps(model, in); }));
+      bare_s.time([&] { measured_bare(model, in); });
+      tapped_s.time([&] { measured_tapped(model, in, request); });
+      zero_s.time([&] { measured_zero_taps(model, in); });
     } else {
-      zero.push_back(time_it([&] { measured_zero_taps(model, in); }));
-      tapped.push_back(time_it([&] { measured_tapped(model, in, request); }));
-      bare.push_back(time_it([&] { measured_bare(model, in); }));
+      zero_s.time([&] { measured_zero_taps(model, in); });
+      tapped_s.time([&] { measured_tapped(model, in, request); });
+      bare_s.time([&] { measured_bare(model, in); });
     }
   }
+  const auto &bare = bare_s.wall, &tapped = tapped_s.wall, &zero = zero_s.wall;
   std::vector<double> ratios;
   for (size_t i = 0; i < bare.size(); ++i) ratios.push_back(tapped[i] / bare[i]);
   std::printf(
       "{\"command\": \"overhead\", \"model\": \"%s\", \"layers\": \"%s\", \"taps\": %zu, \"iters\": %d, "
       "\"threads\": %d, \"bare_median_s\": %.6g, \"tapped_median_s\": %.6g, \"zero_taps_median_s\": %.6g, "
-      "\"ratio_of_medians\": %.4f, \"ratio_of_sums\": %.4f, \"median_of_ratios\": %.4f}\n",
+      "\"ratio_of_medians\": %.4f, \"ratio_of_sums\": %.4f, \"median_of_ratios\": %.4f, "
+      "\"bare_cpu_median_s\": %.6g, \"tapped_cpu_median_s\": %.6g, \"cpu_ratio_of_medians\": %.4f}\n",
       args.positional[0].c_str(), args.layers.c_str(), request.sites.size(), args.iters, args.threads,
       median(bare), median(tapped), median(zero), median(tapped) / median(bare), sum(tapped) / sum(bare),
-      median(ratios));
+      median(ratios), median(bare_s.cpu), median(tapped_s.cpu), median(tapped_s.cpu) / median(bare_s.cpu));
   return 0;
 }
 
 int mem(const Args& args) {
   Model model = load_model(args);
   const ModelInputs in = synthetic_inputs(model, args);
+  // taps: whole matrices; rows: the overlay's query row alone (the CLI without a grid);
+  // pooled: the grid's matrix pooled to 1024 and the row (the CLI with a grid).
   CaptureRequest request;
-  if (args.mode == "taps") request.sites = select_sites(model, "", LayerSelection::parse(args.layers));
-  else if (args.mode != "bare") usage("--mode bare|taps");
+  if (args.mode != "bare") request.sites = select_sites(model, "", LayerSelection::parse(args.layers));
+  if (args.mode == "rows") {
+    request.matrix = false;
+    request.last_rows = 1;
+  } else if (args.mode == "pooled") {
+    request.max_matrix_side = 1024;
+    request.last_rows = 1;
+  } else if (args.mode != "bare" && args.mode != "taps") {
+    usage("--mode bare|taps|rows|pooled");
+  }
   const long before = rss_kb("VmRSS");
   double seconds = 0;
   size_t captured = 0;
@@ -226,7 +258,7 @@ int mem(const Args& args) {
       } else {
         auto r = model.run(in, request);
         captured = 0;
-        for (const auto& l : r.layers) captured += l.fused.size() * sizeof(float);
+        for (const auto& l : r.layers) captured += (l.fused.size() + l.row_values.size()) * sizeof(float);
       }
     });
   }
@@ -240,6 +272,18 @@ int mem(const Args& args) {
   return 0;
 }
 
+int load_only(const Args& args) {
+  const long before = rss_kb("VmRSS");
+  const auto t0 = Clock::now();
+  Model model = load_model(args);
+  const double seconds = seconds_since(t0);
+  std::printf(
+      "{\"command\": \"load\", \"model\": \"%s\", \"load_s\": %.4f, \"rss_before_kb\": %ld, "
+      "\"rss_after_load_kb\": %ld, \"peak_rss_kb\": %ld, \"sites\": %zu}\n",
+      args.positional[0].c_str(), seconds, before, rss_kb("VmRSS"), rss_kb("VmHWM"), model.sites().size());
+  return 0;
+}
+
 int pipeline(const Args& args) {
   const auto t_load = Clock::now();
   Model model = load_model(args);
@@ -250,8 +294,9 @@ int pipeline(const Args& args) {
   std::unique_ptr<WordTokenizer> tok;
   if (meta && meta->tokenizer) tok = std::make_unique<WordTokenizer>(*meta->tokenizer);
 
-  AnalysisOptions options;  // the CLI's defaults
+  AnalysisOptions options;  // the CLI's defaults: overlay and JSON, so only the query rows are captured
   options.layers = LayerSelection::parse(args.layers);
+  options.full_matrix = false;
   FigureOptions out;
   ensure_directory(args.out);
 
@@ -327,6 +372,7 @@ int main(int argc, char** argv) {
     if (args.command == "overhead") return overhead(args);
     if (args.command == "mem") return mem(args);
     if (args.command == "pipeline") return pipeline(args);
+    if (args.command == "load") return load_only(args);
   } catch (const std::exception& e) {
     std::cerr << "bench_capture: " << e.what() << "\n";
     return 1;

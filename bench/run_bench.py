@@ -26,9 +26,11 @@ PY = "/usr/bin/python3"
 
 
 # ----------------------------------------------------------------------------- processes
-def spawn(cmd, log, env=None):
+def spawn(cmd, log, env=None, ok_codes=(0,)):
     """Runs cmd (argv[0] an absolute path) with stdout/stderr to log(.err); returns wall
-    seconds, CPU seconds (user + sys), peak RSS in KiB and the exit code, from wait4()."""
+    seconds, CPU seconds (user + sys; sys alone), minor page faults, peak RSS in KiB and the
+    exit code, from wait4().
+    An exit code outside ok_codes ends the benchmark."""
     with open(log, "wb") as out, open(log + ".err", "wb") as err:
         t0 = time.perf_counter()
         pid = os.posix_spawn(cmd[0], cmd, env if env is not None else os.environ,
@@ -37,11 +39,12 @@ def spawn(cmd, log, env=None):
         _, status, ru = os.wait4(pid, 0)
         wall = time.perf_counter() - t0
     code = os.waitstatus_to_exitcode(status)
-    if code != 0:
+    if code not in ok_codes:
         with open(log + ".err", "rb") as f:
             tail = f.read()[-2000:].decode(errors="replace")
         raise SystemExit("run_bench: %s exited %d:\n%s" % (" ".join(cmd[:6]), code, tail))
-    return {"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "maxrss_kb": ru.ru_maxrss}
+    return {"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "sys": ru.ru_stime, "minflt": ru.ru_minflt,
+            "maxrss_kb": ru.ru_maxrss, "code": code}
 
 
 def json_lines(path):
@@ -390,13 +393,13 @@ def markdown(results, a):
     return "\n".join(L) + "\n"
 
 
-def update_readme(md):
+def update_readme(md, section="results"):
     path = os.path.join(HERE, "README.md")
     with open(path) as f:
         text = f.read()
-    begin, end = "<!-- results:begin -->", "<!-- results:end -->"
+    begin, end = "<!-- %s:begin -->" % section, "<!-- %s:end -->" % section
     if begin not in text or end not in text:
-        raise SystemExit("run_bench: %s has no results markers" % path)
+        raise SystemExit("run_bench: %s has no %s markers" % (path, section))
     text = text[:text.index(begin) + len(begin)] + "\n" + md + text[text.index(end):]
     with open(path, "w") as f:
         f.write(text)

@@ -10,6 +10,7 @@
 #include "attnviz/model.h"
 #include "attnviz/npy.h"
 #include "attnviz/pipeline.h"
+#include "npy_inputs.h"
 #include "test_support.h"
 
 using namespace attnviz;
@@ -33,22 +34,10 @@ Fixture fixture(const std::string& name) {
 }
 
 ModelInputs inputs_of(const Fixture& f) {
-  ModelInputs in;
-  auto image = read_npy(f.path(f.ref["inputs"][0]));
-  in.image.channels = static_cast<int>(image.shape[1]);
-  in.image.height = static_cast<int>(image.shape[2]);
-  in.image.width = static_cast<int>(image.shape[3]);
-  in.image.data = image.f32;
-  if (f.ref["inputs"].size() > 1) in.input_ids = read_npy(f.path(f.ref["inputs"][1])).i64;
-  return in;
+  return test::npy_inputs(f.path(f.ref["inputs"][0]), f.ref["inputs"].size() > 1 ? f.path(f.ref["inputs"][1]) : "");
 }
 
-float max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
-  if (a.size() != b.size()) return INFINITY;
-  float m = 0;
-  for (size_t i = 0; i < a.size(); ++i) m = std::max(m, std::fabs(a[i] - b[i]));
-  return m;
-}
+using test::max_abs_diff;
 
 std::vector<int> all_sites(const Model& m) {
   std::vector<int> s(m.sites().size());
