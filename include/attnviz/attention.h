@@ -41,6 +41,7 @@ struct AttentionMap {
   std::vector<float> row_values;
   // Unfused per-head probabilities [windows, heads, tq, tk]; only when asked for (npy).
   std::vector<float> per_head;
+  bool finite = true;  // no NaN or Inf anywhere in the layer's attention, captured or not
 
   bool windowed() const { return windows > 1; }
   // Row-major [tq, tk] matrix of the fused values; for Kind::all the head mean. Empty

@@ -78,6 +78,7 @@ void add_analysis(const RunArgs& args, AnalysisOptions& a) {
   a.rollout = args.method == "rollout";
   if (!args.query.empty()) a.query = parse_query(args.query);
   if (!args.prompt.empty()) a.prompt = args.prompt;
+  if (!args.answer.empty()) a.answer = args.answer;
   if (!args.input_ids.empty()) {
     std::vector<int64_t> ids;
     for (int v : parse_int_list(args.input_ids, "input-ids", 0)) ids.push_back(v);
@@ -177,6 +178,9 @@ void add_run_options(CLI::App& cmd, RunArgs& a) {
   cmd.add_option("--colormap", a.colormap, "viridis | jet | magma | inferno | plasma | turbo | ...")->capture_default_str();
   cmd.add_option("--alpha", a.alpha, "Heat-map weight in the overlay blend, 0..1")->capture_default_str();
   cmd.add_option("--prompt", a.prompt, "Text prompt (needs a tokenizer in the model's metadata)");
+  cmd.add_option("--answer", a.answer,
+                 "Attribute this answer or caption instead of generating one (teacher forcing: one pass, "
+                 "deterministic)");
   cmd.add_option("--input-ids", a.input_ids, "Token ids fed as input_ids, e.g. 1,5,7 (instead of --prompt)");
   cmd.add_option("--budget", a.budget, "Visual-token budget (default: the metadata's)");
   cmd.add_option("--budgets", a.budgets, "Several budgets, e.g. 8,16,32,64: one overlay strip titled with each answer");

@@ -28,6 +28,7 @@ struct RunArgs {
   std::string colormap = "viridis";
   double alpha = 0.5;
   std::string prompt;
+  std::string answer;
   std::string input_ids;
   LayoutArgs layout;
   int budget = 0;

@@ -105,8 +105,7 @@ int64_t image_token_id(const Model& model, const AnalysisOptions& o) {
 
 LayerView layer_view(const Model& model, const AnalysisOptions& o, const Analysis& a, const TextLayout& text,
                      AttentionMap layer, std::vector<std::string>& notes) {
-  for (float v : layer.fused)
-    if (!std::isfinite(v)) fail_model(model.path(), "attention of " + layer.name + " contains NaN or Inf");
+  if (!layer.finite) fail_model(model.path(), "attention of " + layer.name + " contains NaN or Inf");
   if (layer.windowed()) return windowed_view(std::move(layer), a.query, text, notes);
   LayoutInputs in{layer.tk, text.ids, a.input_h, a.input_w, {0, 0}};
   if (a.budget_grid.size() == 2) in.budget_grid = {a.budget_grid[0], a.budget_grid[1]};

@@ -144,3 +144,39 @@ TEST(CliRun, CommandsWithoutAModelDoNotLoadTheEngine) {
   EXPECT_NE(run.err.find("/nonexistent/libattnviz_app.so: cannot load the attnviz engine"), std::string::npos)
       << run.err;
 }
+
+// --answer feeds a given answer after the prompt (teacher forcing): the answer's rows and
+// maps are those of a generated answer with the same tokens, in one pass.
+TEST(CliRun, AnswerAttributesAGivenAnswerLikeAGeneratedOne) {
+  test::TempDir dir("answer");
+  const std::string model = test::source_dir() + "/models/tinyvlm-base.pt";
+  const std::string image = test::source_dir() + "/examples/scenes/scene_000.png";
+  const std::vector<std::string> common = {"--prompt", "what color is the cross?", "--layers", "3,12", "--threads", "1"};
+  std::vector<std::string> generated = {"run", model, image, "--out", dir.file("g")};
+  generated.insert(generated.end(), common.begin(), common.end());
+  auto g = test::run_attnviz(generated);
+  ASSERT_EQ(g.exit_code, 0) << g.err;
+  const auto gen = json::parse(test::read_text(dir.file("g/scene_000.json")));
+  std::vector<std::string> forced = {"run", model, image, "--out", dir.file("f"), "--answer", gen["answer"]};
+  forced.insert(forced.end(), common.begin(), common.end());
+  auto f = test::run_attnviz(forced);
+  ASSERT_EQ(f.exit_code, 0) << f.err;
+  const auto tf = json::parse(test::read_text(dir.file("f/scene_000.json")));
+  EXPECT_EQ(tf["answer_ids"], gen["answer_ids"]);
+  EXPECT_EQ(tf["answer"], gen["answer"]);
+  for (size_t l = 0; l < 2; ++l) {
+    EXPECT_EQ(tf["layers"][l]["query_rows"], gen["layers"][l]["query_rows"]);
+    EXPECT_EQ(tf["layers"][l]["map"]["peak"], gen["layers"][l]["map"]["peak"]);
+    for (size_t r = 0; r < 8; ++r)
+      for (size_t c = 0; c < 8; ++c)
+        EXPECT_NEAR(tf["layers"][l]["map"]["values"][r][c].get<double>(),
+                    gen["layers"][l]["map"]["values"][r][c].get<double>(), 1e-6);
+  }
+  // Another answer is attributed as given, and a word the vocabulary lacks is refused.
+  forced[6] = "red";  // the value of --answer
+  auto other = test::run_attnviz(forced);
+  ASSERT_EQ(other.exit_code, 0) << other.err;
+  EXPECT_EQ(json::parse(test::read_text(dir.file("f/scene_000.json")))["answer"], "red");
+  forced[6] = "zebra";
+  EXPECT_EQ(test::run_attnviz(forced).exit_code, 2);
+}

@@ -375,8 +375,11 @@ std::shared_ptr<Graph> add_taps(GraphScan scan, const TapPlan& plan) {
       Value* x = as_windows_heads(g, probs);
       Value* shape = g.insert(aten::_shape_as_tensor, {x});
       per_producer.push_back(lift_to_top(g, shape));
-      if (plan.mode == TapMode::fused && (plan.matrix || plan.last_rows > 0)) {
+      if (plan.mode == TapMode::fused) {
         Value* xf = as_float(g, x);
+        // The sum of every probability: NaN or Inf in it, wherever it is (captured or not),
+        // shows as a sum that is not finite.
+        per_producer.push_back(lift_to_top(g, g.insert(aten::sum, {xf})));
         if (plan.matrix) {
           Value* fused = fuse(g, xf, plan.fusion);
           per_producer.push_back(lift_to_top(g, plan.max_side > 0 ? pooled(g, fused, plan.max_side) : fused));

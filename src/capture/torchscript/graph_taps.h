@@ -46,7 +46,7 @@ struct TapPlan {
 
 // Rewrites scan.graph (consumed) so it returns (original_output, (tap0, tap1, ...)).
 // Per site and alternative producer: the shape [windows, heads, tq, tk]; in fused mode
-// the matrix (heads fused, windows kept apart: [windows, tq, tk], or pooled) when
+// the sum of all the probabilities (to tell NaN and Inf anywhere), the matrix (heads fused, windows kept apart: [windows, tq, tk], or pooled) when
 // plan.matrix, and the rows [windows, 1 + n, tk] when plan.last_rows; then the unfused
 // [windows, heads, tq, tk] copies when per_head. Everything captured is float32, whatever
 // the model computes in. A tap inside an untaken branch is an empty tensor.

@@ -1,5 +1,7 @@
 // Running a TorchScript model: plain inputs to IValues, tapped copies of forward()
 // (cached per tap plan), the taps back to plain data, and greedy generation.
+#include <cmath>
+
 #include <torch/csrc/jit/runtime/graph_executor.h>
 
 #include "attnviz/error.h"
@@ -209,9 +211,10 @@ ForwardResult TorchScriptBackend::captured(c10::IValue out, const capture::TapPl
     // Per producer: shape, matrix, rows; then (after all producers) the unfused copies.
     const int n = producers_per_site_[s];
     int ran = -1;
-    std::vector<at::Tensor> shapes, fused, rows, unfused;
+    std::vector<at::Tensor> shapes, sums, fused, rows, unfused;
     for (int k = 0; k < n; ++k) {
       shapes.push_back(take(pos++));
+      sums.push_back(take(pos++));
       if (plan.matrix) fused.push_back(take(pos++));
       if (plan.last_rows > 0) rows.push_back(take(pos++));
     }
@@ -230,6 +233,7 @@ ForwardResult TorchScriptBackend::captured(c10::IValue out, const capture::TapPl
     map.tq = shape.tq;
     map.tk = shape.tk;
     map.fusion = plan.fusion;
+    map.finite = std::isfinite(sums[ran].item<float>());
     if (plan.matrix) {
       map.fused = to_floats(fused[ran]);
       fused.clear();
