@@ -28,7 +28,7 @@ std::string library_path() {
 const app::Engine& engine() {
   static const app::Engine* loaded = [] {
     const std::string path = library_path();
-    void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    void* handle = dlopen(path.c_str(), RTLD_LAZY | RTLD_LOCAL);  // lazy: ~15% of the start (bench/README.md)
     if (!handle) fail(ExitCode::internal, path + ": cannot load the attnviz engine: " + dlerror());
     auto entry = reinterpret_cast<const app::Engine* (*)()>(dlsym(handle, "attnviz_engine"));
     if (!entry) fail(ExitCode::internal, path + ": not an attnviz engine (no attnviz_engine entry)");

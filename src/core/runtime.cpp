@@ -20,6 +20,13 @@ void configure_process() {
   // next layer; captured maps kept to the end of a call change where that top is
   // (bench/README.md, "What was optimised"). Padding at the top keeps it.
   mallopt(M_TOP_PAD, 64 << 20);
+  // Blocks above 32 MiB (glibc's dynamic threshold tops out there) are mapped fresh and
+  // unmapped on free, so every activation of a large model was faulted in again, layer
+  // after layer: a quarter of a 150M model's forward was the kernel zeroing pages. Up to
+  // 256 MiB they come from the heap and are reused (bench/README.md, "What was
+  // optimised"); larger ones (a 4096-token attention matrix) are still given back.
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
 #endif
 }
 

@@ -153,6 +153,7 @@ LayoutChoice choose_layout(const Model& model, const AnalysisOptions& o, const s
     if (const StackLayout* described = find_stack_layout(*meta, stack)) {
       c.layout = resolve_layout(*described, in, model.path() + ": " + kMetadataFile + ": the layout of " + stack,
                                 static_cast<int>(ExitCode::model));
+      c.layout->source = "metadata";
       return c;
     }
   const InferredLayout guess = infer_layout(in);
