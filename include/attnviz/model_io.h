@@ -25,6 +25,13 @@ struct CaptureRequest {
   bool matrix = true;
   int max_matrix_side = 0;
   int last_rows = 0;
+  // Attention rollout computed during the forward, layer by layer: each chain is a
+  // stack's layers 0..l in order, and `sites` (all in chains) return their rolled-out
+  // [tq, tk] matrix as AttentionMap::fused instead of the raw one. Only one running
+  // product per chain is held, never every layer's matrix. A model Error when the chain
+  // cannot be carried through the forward (a layer in a branch, windowed or non-square
+  // attention); attention_rollout() over raw maps then says which layer.
+  std::vector<std::vector<int>> rollout_chains;
 };
 
 // What a site captured for some inputs, without the values.

@@ -120,6 +120,8 @@ void Model::Impl::index(const std::vector<int>& keep) {
 CaptureRequest Model::Impl::to_backend(const CaptureRequest& request) const {
   CaptureRequest r = request;
   for (auto& s : r.sites) s = backend_index.at(s);
+  for (auto& chain : r.rollout_chains)
+    for (auto& s : chain) s = backend_index.at(s);
   return r;
 }
 

@@ -12,6 +12,9 @@ std::vector<std::vector<float>> attention_rollout(const std::vector<const Attent
   std::vector<double> rolled(n, 0.0), next(n), a(n);
   for (int i = 0; i < t; ++i) rolled[static_cast<size_t>(i) * t + i] = 1.0;
   for (const AttentionMap* layer : layers) {
+    if (layer->windowed())
+      fail_usage("--method rollout: " + layer->name + " attends within " + std::to_string(layer->windows) +
+                 " windows; rollout needs one square self-attention matrix per layer");
     if (layer->tq != layer->tk || layer->tq != t)
       fail_usage("--method rollout: " + layer->name + " is " + std::to_string(layer->tq) + "x" +
                  std::to_string(layer->tk) + "; rollout needs square self-attention of one size per stack");

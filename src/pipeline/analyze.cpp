@@ -31,17 +31,30 @@ int resolve_budget(const Model& model, int requested) {
   return budget;
 }
 
-// Rollout at layer l needs layers 0..l of its stack: capture those, roll out, and keep
-// the selected ones with their rolled-out matrix in place of the raw one.
+// Rollout at layer l needs layers 0..l of its stack. It is carried through the forward
+// (one running product per stack, model_io.h); a model whose chain cannot be carried that
+// way (a layer in a branch, windows) gets every raw layer captured and rolled out here,
+// which holds them all at once and names a layer rollout cannot use.
 ForwardResult run_with_rollout(const Model& model, const ModelInputs& in, const std::vector<int>& selected,
                                const AnalysisOptions& o) {
-  std::vector<int> needed;
+  std::vector<std::vector<int>> chains;
   for (const auto& stack : model.stacks()) {
     int deepest = -1;
     for (int s : selected)
       if (model.sites()[s].stack == stack.name) deepest = std::max(deepest, model.sites()[s].index);
-    for (int l = 0; l <= deepest; ++l) needed.push_back(stack.sites[l]);
+    if (deepest >= 0) chains.emplace_back(stack.sites.begin(), stack.sites.begin() + deepest + 1);
   }
+  if (!o.per_head) {
+    CaptureRequest streamed{selected, o.fusion, false};
+    streamed.rollout_chains = chains;
+    try {
+      return model.run(in, streamed);
+    } catch (const Error& e) {
+      if (e.code() != ExitCode::model) throw;
+    }
+  }
+  std::vector<int> needed;
+  for (const auto& chain : chains) needed.insert(needed.end(), chain.begin(), chain.end());
   std::sort(needed.begin(), needed.end());
   ForwardResult all = model.run(in, CaptureRequest{needed, o.fusion, o.per_head});
   ForwardResult kept;
@@ -49,14 +62,13 @@ ForwardResult run_with_rollout(const Model& model, const ModelInputs& in, const 
   kept.output = std::move(all.output);
   kept.output_shape = std::move(all.output_shape);
   std::vector<std::pair<int, AttentionMap>> by_site;  // execution order = site order
-  for (const auto& stack : model.stacks()) {
+  for (const auto& chain_sites : chains) {
     std::vector<const AttentionMap*> chain;
-    for (const auto& layer : all.layers)
-      if (layer.stack == stack.name) chain.push_back(&layer);
-    if (chain.empty()) continue;
+    for (int site : chain_sites)
+      chain.push_back(&all.layers[std::find(needed.begin(), needed.end(), site) - needed.begin()]);
     auto rolled = attention_rollout(chain);
     for (size_t l = 0; l < chain.size(); ++l) {
-      const int site = stack.sites[l];
+      const int site = chain_sites[l];
       if (std::find(selected.begin(), selected.end(), site) == selected.end()) continue;
       AttentionMap m = *chain[l];
       m.fused = std::move(rolled[l]);

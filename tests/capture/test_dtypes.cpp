@@ -11,6 +11,7 @@
 #include "attnviz/error.h"
 #include "attnviz/model.h"
 #include "attnviz/npy.h"
+#include "attnviz/rollout.h"
 #include "npy_inputs.h"
 #include "test_support.h"
 
@@ -117,6 +118,28 @@ TEST_P(DtypeCapture, LogitsComeBackAsFloat32EqualToTheEagerRun) {
   const auto expected = read_npy(f.path(f.doc["dtypes"][dtype]["logits"]));
   EXPECT_EQ(result.output_shape, expected.shape);
   EXPECT_LE(max_abs_diff(result.output, expected.f32), kSameDtype) << dtype;
+}
+
+// The archive is scripted: F.softmax(dtype=float32) is an If with a softmax in each
+// branch, so each layer's attention is one of two alternatives. Rollout streamed through
+// the forward (the product carried past those Ifs) equals rolling out the captured layers.
+TEST_P(DtypeCapture, RolloutStreamedPastScriptedBranchesEqualsRollingOutCapturedLayers) {
+  const auto& f = fixtures();
+  const std::string dtype = GetParam();
+  Model model = Model::load(f.path(f.doc["dtypes"][dtype]["model"]), {"cpu"});
+  const auto& lm = model.stacks().back();
+  CaptureRequest streamed{lm.sites, parse_head_fusion("mean"), false};
+  streamed.rollout_chains = {lm.sites};
+  const auto rolled = model.run(fixture_inputs(), streamed);
+  const auto raw = model.run(fixture_inputs(), CaptureRequest{lm.sites, parse_head_fusion("mean"), false});
+  std::vector<const AttentionMap*> chain;
+  for (const auto& layer : raw.layers) chain.push_back(&layer);
+  const auto expected = attention_rollout(chain);
+  ASSERT_EQ(rolled.layers.size(), expected.size());
+  for (size_t l = 0; l < expected.size(); ++l)
+    EXPECT_LE(max_abs_diff(rolled.layers[l].fused, expected[l]), kSameDtype) << dtype << " layer " << l;
+  // Deep in the stack the product is far from the layer's own attention.
+  EXPECT_GT(max_abs_diff(rolled.layers.back().fused, raw.layers.back().fused), 0.05f);
 }
 
 INSTANTIATE_TEST_SUITE_P(Dtypes, DtypeCapture, ::testing::Values("fp32", "bf16", "fp16"));

@@ -2,13 +2,16 @@
 // eager PyTorch per head, for user-style models built the ways users build them.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
 
+#include "attnviz/error.h"
 #include "attnviz/model.h"
 #include "attnviz/npy.h"
 #include "attnviz/pipeline.h"
+#include "attnviz/rollout.h"
 #include "zoo.h"
 
 using namespace attnviz;
@@ -135,5 +138,70 @@ TEST(ZooCapture, TheWiredLlavaHeadAttendsToItsPatch) {
     EXPECT_EQ(best / image.w, want.at("patch")[0].get<int>()) << name;
     EXPECT_EQ(best % image.w, want.at("patch")[1].get<int>()) << name;
     EXPECT_NEAR(layer.fused[row * layer.tk + image.offset + best], want.at("weight").get<double>(), kTolerance) << name;
+  }
+}
+
+namespace {
+
+// A reference site's head mean as a map: [heads, tq, tk] -> fused [tq, tk].
+AttentionMap reference_mean(const NpyArray& a, const std::string& name) {
+  AttentionMap m;
+  m.name = name;
+  m.heads = static_cast<int>(a.shape[0]);
+  m.tq = static_cast<int>(a.shape[1]);
+  m.tk = static_cast<int>(a.shape[2]);
+  const size_t n = static_cast<size_t>(m.tq) * m.tk;
+  m.fused.assign(n, 0.0f);
+  for (int h = 0; h < m.heads; ++h)
+    for (size_t i = 0; i < n; ++i) m.fused[i] += a.f32[h * n + i] / m.heads;
+  return m;
+}
+
+}  // namespace
+
+// Rollout carried through the forward (one running product per stack) against rollout of
+// eager PyTorch's probabilities, every layer of every stack.
+TEST(ZooRollout, StreamedThroughTheForwardEqualsRollingOutEagerAttention) {
+  for (const std::string name : {"vit_cls", "llava_segments", "llava_placeholders", "vit_traced", "vit_frozen_traced"}) {
+    const auto m = test::zoo_model(name);
+    Model model = Model::load(loadable_archive(m), {"cpu"});
+    ASSERT_EQ(model.sites().size(), m.ref.at("sites").size()) << name;
+    CaptureRequest request{{}, parse_head_fusion("mean"), false};
+    for (const auto& stack : model.stacks()) {
+      request.rollout_chains.push_back(stack.sites);
+      request.sites.insert(request.sites.end(), stack.sites.begin(), stack.sites.end());
+    }
+    std::sort(request.sites.begin(), request.sites.end());
+    const auto streamed = model.run(inputs_of(m), request);
+    ASSERT_EQ(streamed.layers.size(), request.sites.size()) << name;
+    for (const auto& stack : model.stacks()) {
+      std::vector<AttentionMap> eager;
+      for (int s : stack.sites) eager.push_back(reference_mean(m.npy(m.ref["sites"][s].at("npy")), model.sites()[s].name));
+      std::vector<const AttentionMap*> chain;
+      for (const auto& e : eager) chain.push_back(&e);
+      const auto expected = attention_rollout(chain);
+      for (size_t l = 0; l < stack.sites.size(); ++l) {
+        const auto& got = streamed.layers[std::find(request.sites.begin(), request.sites.end(), stack.sites[l]) -
+                                          request.sites.begin()];
+        EXPECT_EQ(got.tq, eager[l].tq);
+        EXPECT_LE(max_abs_diff(got.fused, expected[l]), kTolerance) << name << " " << model.sites()[stack.sites[l]].name;
+      }
+    }
+  }
+}
+
+// nn.MultiheadAttention's fused and slow paths are one site with two producers: no single
+// place to carry the product through, so the model refuses and the caller rolls out raw maps.
+TEST(ZooRollout, AttentionWithAlternativePathsIsNotStreamed) {
+  const auto m = test::zoo_model("vit_scripted");
+  Model model = Model::load(loadable_archive(m), {"cpu"});
+  CaptureRequest request{{model.stacks()[0].sites.back()}, parse_head_fusion("mean"), false};
+  request.rollout_chains.push_back(model.stacks()[0].sites);
+  try {
+    model.run(inputs_of(m), request);
+    FAIL() << "a rollout chain through nn.MultiheadAttention was streamed";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::model);
+    EXPECT_NE(std::string(e.what()).find("rollout"), std::string::npos) << e.what();
   }
 }

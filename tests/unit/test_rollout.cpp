@@ -53,3 +53,15 @@ TEST(Rollout, CrossAttentionIsRefused) {
   cross.fused.assign(64, 1.0f / 16);
   EXPECT_THROW(attention_rollout({&cross}), Error);
 }
+
+TEST(Rollout, WindowedAttentionIsRefusedNotRead) {
+  AttentionMap windowed = square(std::vector<float>(2 * 4, 0.5f), 2);
+  windowed.name = "swin.block0";
+  windowed.windows = 2;  // two windows of 2x2: not one matrix
+  try {
+    attention_rollout({&windowed});
+    FAIL() << "a windowed layer was rolled out";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("swin.block0"), std::string::npos) << e.what();
+  }
+}

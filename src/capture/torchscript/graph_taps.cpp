@@ -346,32 +346,130 @@ Value* lift_to_top(Graph& g, Value* v) {
   return v;
 }
 
-}  // namespace
+// The producer's [.., heads, tq, tk] probabilities. The fused MHA op returns weights
+// only when asked, and averages heads by default: it is asked for every head.
+Value* probabilities(Graph& g, Node* producer) {
+  if (producer->kind() != kNativeMha) return producer->output(0);
+  auto need = producer->schema().argumentIndexWithName("need_weights");
+  auto average = producer->schema().argumentIndexWithName("average_attn_weights");
+  if (!need || !average) throw std::runtime_error("unexpected _native_multi_head_attention schema");
+  torch::jit::WithInsertPoint at_producer(producer);
+  producer->replaceInput(*need, g.insertConstant(true));
+  producer->replaceInput(*average, g.insertConstant(false));
+  return producer->output(1);
+}
 
-std::shared_ptr<Graph> add_taps(GraphScan scan, const TapPlan& plan) {
-  Graph& g = *scan.graph;
-  auto native_args = [](Node* n, const char* name) {
-    return n->schema().argumentIndexWithName(name);
+// One top-block value that is whichever of `alternatives` ran: values in different
+// branches of one If become one output of it (an empty tensor where none of them is
+// defined), lifted outwards until they meet. The scan only groups producers that
+// exclusive branches keep apart, so at most one of them runs.
+Value* lift_alternatives(Graph& g, std::vector<Value*> alternatives) {
+  auto depth = [](Value* v) {
+    int d = 0;
+    for (Block* b = v->node()->owningBlock(); b->owningNode(); b = b->owningNode()->owningBlock()) ++d;
+    return d;
   };
+  while (alternatives.size() > 1) {
+    auto deepest = std::max_element(alternatives.begin(), alternatives.end(),
+                                    [&](Value* a, Value* b) { return depth(a) < depth(b); });
+    if (depth(*deepest) == 0) throw std::runtime_error("alternative attention paths that both run");
+    Node* owner = (*deepest)->node()->owningBlock()->owningNode();
+    if (owner->kind() != prim::If)
+      throw std::runtime_error(std::string("attention computed inside a loop (") + owner->kind().toQualString() +
+                               ") cannot be tapped");
+    std::vector<Value*> rest;
+    std::map<Block*, Value*> by_branch;
+    for (Value* v : alternatives) {
+      Block* b = v->node()->owningBlock();
+      if (b->owningNode() == owner && depth(v) == depth(*deepest) && !by_branch.count(b))
+        by_branch[b] = v;
+      else
+        rest.push_back(v);
+    }
+    for (Block* b : owner->blocks()) {
+      if (by_branch.count(b)) {
+        b->registerOutput(by_branch[b]);
+      } else {
+        torch::jit::WithInsertPoint guard(b->return_node());
+        b->registerOutput(g.insertConstant(at::empty({0})));
+      }
+    }
+    rest.push_back(owner->addOutput()->setType(c10::TensorType::get()));
+    alternatives = std::move(rest);
+  }
+  return lift_to_top(g, alternatives.front());
+}
+
+// The layer's contribution to rollout: (A + I) / 2 with rows renormalised, in float64,
+// from the fused [1, t, t] matrix. squeeze leaves a windowed [w, t, t] one 3-D, so that
+// the product fails instead of mixing windows (the shapes are checked after the run too).
+Value* residual_mixed(Graph& g, Value* fused) {
+  Value* a = g.insert(aten::squeeze, {fused, 0});
+  a = g.insert(aten::to, {a, c10::ScalarType::Double, false, false});
+  a = g.insert(aten::mul, {a, 0.5});
+  g.insert(aten::add_, {g.insert(aten::diagonal, {a, 0, 0, 1}), 0.5});
+  Value* sums = g.insert(aten::sum, {a, std::vector<int64_t>{1}, true});
+  return g.insert(aten::div, {a, sums});
+}
+
+// Per kept site (shape, sum, rolled-out float32 matrix), then the shape of every chain
+// site: the running product lives in the graph, so memory holds one product per chain
+// and the kept results, never every layer's matrix.
+std::vector<Value*> rollout_taps(Graph& g, const GraphScan& scan, const TapPlan& plan) {
+  HeadFusion fusion = plan.fusion;
+  if (fusion.kind == HeadFusion::Kind::all) fusion.kind = HeadFusion::Kind::mean;
+  std::map<int, std::vector<Value*>> kept;
+  std::vector<Value*> chain_shapes;
+  for (const auto& chain : plan.rollout_chains) {
+    Value* product = nullptr;
+    for (int index : chain) {
+      const auto& site = scan.sites.at(index);
+      // A scripted nn.MultiheadAttention's fast path returns early instead of sitting in a
+      // branch of its own: its two paths are not exclusive in the graph's blocks.
+      if (site.producers.size() > 1 && site.op == "native_mha")
+        throw std::runtime_error("rollout cannot be carried through " +
+                                 (site.name.empty() ? std::string("a layer") : site.name) +
+                                 " (nn.MultiheadAttention with both its fused and its slow path)");
+      std::vector<Value*> shapes, sums, mixed;
+      for (Node* producer : site.producers) {
+        Value* probs = probabilities(g, producer);
+        torch::jit::WithInsertPoint guard(producer->next());
+        Value* x = as_windows_heads(g, probs);
+        Value* xf = as_float(g, x);
+        shapes.push_back(g.insert(aten::_shape_as_tensor, {x}));
+        sums.push_back(g.insert(aten::sum, {xf}));
+        mixed.push_back(residual_mixed(g, fuse(g, xf, fusion)));
+      }
+      // Attention inside an If arrives as the If's output (empty when no path of it ran,
+      // and then mm fails the run): the product is carried in the top block.
+      Value* shape = lift_alternatives(g, shapes);
+      Value* sum = lift_alternatives(g, sums);
+      Value* a = lift_alternatives(g, mixed);
+      torch::jit::WithInsertPoint guard(a->node()->next());
+      chain_shapes.push_back(shape);
+      product = product ? g.insert(aten::mm, {a, product}) : a;
+      if (std::find(plan.sites.begin(), plan.sites.end(), index) != plan.sites.end())
+        kept[index] = {shape, sum, as_float(g, product)};
+    }
+  }
+  std::vector<Value*> taps;
+  for (int index : plan.sites) {
+    if (!kept.count(index)) throw std::runtime_error("a rollout site outside its chain");
+    taps.insert(taps.end(), kept[index].begin(), kept[index].end());
+  }
+  taps.insert(taps.end(), chain_shapes.begin(), chain_shapes.end());
+  return taps;
+}
+
+// Per site and producer (shape, sum, matrix, rows), then the unfused copies.
+std::vector<Value*> site_taps(Graph& g, const GraphScan& scan, const TapPlan& plan) {
   std::vector<Value*> taps;
   for (int index : plan.sites) {
     const auto& site = scan.sites.at(index);
     std::vector<Value*> per_producer, unfused;
     for (Node* producer : site.producers) {
-      Value* probs = producer->output(0);
+      Value* probs = probabilities(g, producer);
       torch::jit::WithInsertPoint guard(producer->next());
-      if (producer->kind() == kNativeMha) {
-        // The fused op returns weights only when asked, and averages heads by default.
-        auto need = native_args(producer, "need_weights");
-        auto average = native_args(producer, "average_attn_weights");
-        if (!need || !average) throw std::runtime_error("unexpected _native_multi_head_attention schema");
-        {
-          torch::jit::WithInsertPoint at_producer(producer);
-          producer->replaceInput(*need, g.insertConstant(true));
-          producer->replaceInput(*average, g.insertConstant(false));
-        }
-        probs = producer->output(1);
-      }
       Value* x = as_windows_heads(g, probs);
       Value* shape = g.insert(aten::_shape_as_tensor, {x});
       per_producer.push_back(lift_to_top(g, shape));
@@ -394,6 +492,15 @@ std::shared_ptr<Graph> add_taps(GraphScan scan, const TapPlan& plan) {
     taps.insert(taps.end(), per_producer.begin(), per_producer.end());
     taps.insert(taps.end(), unfused.begin(), unfused.end());
   }
+  return taps;
+}
+
+}  // namespace
+
+std::shared_ptr<Graph> add_taps(GraphScan scan, const TapPlan& plan) {
+  Graph& g = *scan.graph;
+  std::vector<Value*> taps =
+      plan.rollout_chains.empty() ? site_taps(g, scan, plan) : rollout_taps(g, scan, plan);
   torch::jit::WithInsertPoint guard(g.return_node());
   Value* original = g.outputs()[0];
   Value* tap_tuple = g.insertNode(g.createTuple(taps))->output();

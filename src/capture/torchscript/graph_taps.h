@@ -42,6 +42,11 @@ struct TapPlan {
   bool matrix = true;      // the fused [windows, tq, tk] matrix
   int max_side = 0;        // > 0: the matrix mean-pooled by ceil(max(tq, tk) / max_side)
   int last_rows = 0;       // > 0: also the fused rows 0 and the last `last_rows`
+  // Rollout: per chain (a stack's layers 0..l, in order), the running product of the
+  // layers' fused (A + I) / 2, rows renormalised, in float64; the product after each site
+  // of `sites` is tapped instead of the matrix. Chain sites must have one producer, in
+  // the graph's top block.
+  std::vector<std::vector<int>> rollout_chains;
 };
 
 // Rewrites scan.graph (consumed) so it returns (original_output, (tap0, tap1, ...)).
@@ -50,6 +55,7 @@ struct TapPlan {
 // plan.matrix, and the rows [windows, 1 + n, tk] when plan.last_rows; then the unfused
 // [windows, heads, tq, tk] copies when per_head. Everything captured is float32, whatever
 // the model computes in. A tap inside an untaken branch is an empty tensor.
+// With plan.rollout_chains: per site of plan.sites, (shape, sum, rolled-out [tq, tk]).
 std::shared_ptr<torch::jit::Graph> add_taps(GraphScan scan, const TapPlan& plan);
 
 }  // namespace attnviz::torchscript::capture

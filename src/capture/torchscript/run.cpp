@@ -71,6 +71,10 @@ std::string plan_key(const capture::TapPlan& p) {
                     (p.mode == capture::TapMode::shape ? "+shape" : "") + (p.matrix ? "+matrix" : "") + "/" +
                     std::to_string(p.max_side) + "/" + std::to_string(p.last_rows) + ":";
   for (int s : p.sites) key += std::to_string(s) + ",";
+  for (const auto& chain : p.rollout_chains) {
+    key += "|rollout:";
+    for (int s : chain) key += std::to_string(s) + ",";
+  }
   return key;
 }
 
@@ -150,6 +154,7 @@ capture::TapPlan TorchScriptBackend::plan_for(const CaptureRequest& request) con
   plan.matrix = request.matrix;
   plan.max_side = request.max_matrix_side;
   plan.last_rows = request.last_rows;
+  plan.rollout_chains = request.rollout_chains;
   for (int s : plan.sites)
     if (s < 0 || s >= static_cast<int>(scan_.sites.size())) throw std::out_of_range("site index out of range");
   return plan;
@@ -190,6 +195,7 @@ std::vector<SiteShape> TorchScriptBackend::probe_shapes(const ModelInputs& input
 }
 
 ForwardResult TorchScriptBackend::captured(c10::IValue out, const capture::TapPlan& plan) const {
+  if (!plan.rollout_chains.empty()) return captured_rollout(std::move(out), plan);
   ForwardResult result;
   // The taps are taken out of the output and each is freed once copied, so that copying
   // them does not hold the tensors and their copies at once (bench/README.md, "What was
@@ -246,6 +252,41 @@ ForwardResult TorchScriptBackend::captured(c10::IValue out, const capture::TapPl
       for (int r = std::max(1, map.tq - plan.last_rows); r < map.tq; ++r) map.rows.push_back(r);
     }
     if (plan.per_head) map.per_head = to_floats(unfused[ran]);
+    result.layers.push_back(std::move(map));
+  }
+  return result;
+}
+
+// Rollout taps (graph_taps.h): the graph multiplied whatever shapes came, so they are
+// checked here: one window, square, one size per chain.
+ForwardResult TorchScriptBackend::captured_rollout(c10::IValue out, const capture::TapPlan& plan) const {
+  ForwardResult result;
+  const auto elements = out.toTupleRef().elements().vec();
+  fill_output(result, elements[0]);
+  const auto& taps = elements[1].toTupleRef().elements();
+  size_t pos = 3 * plan.sites.size();
+  for (const auto& chain : plan.rollout_chains) {
+    int t = -1;
+    for (size_t k = 0; k < chain.size(); ++k) {
+      const SiteShape s = shape_of(taps.at(pos++).toTensor().cpu());
+      if (s.windows != 1 || s.tq != s.tk || (t >= 0 && s.tq != t))
+        fail_model(path_, "rollout cannot be carried through layer " + std::to_string(k) + " of its stack (" +
+                              std::to_string(s.windows) + " windows of " + std::to_string(s.tq) + "x" +
+                              std::to_string(s.tk) + ")");
+      t = s.tq;
+    }
+  }
+  for (size_t i = 0; i < plan.sites.size(); ++i) {
+    const SiteShape shape = shape_of(taps.at(3 * i).toTensor().cpu());
+    AttentionMap map;
+    map.windows = shape.windows;
+    map.heads = shape.heads;
+    map.tq = shape.tq;
+    map.tk = shape.tk;
+    map.fusion = plan.fusion;
+    if (map.fusion.kind == HeadFusion::Kind::all) map.fusion.kind = HeadFusion::Kind::mean;
+    map.finite = std::isfinite(taps.at(3 * i + 1).toTensor().item<float>());
+    map.fused = to_floats(taps.at(3 * i + 2).toTensor());
     result.layers.push_back(std::move(map));
   }
   return result;

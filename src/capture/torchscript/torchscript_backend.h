@@ -39,6 +39,7 @@ class TorchScriptBackend : public CaptureBackend {
   std::shared_ptr<torch::jit::GraphFunction> tapped_function(const capture::TapPlan& plan) const;
   capture::TapPlan plan_for(const CaptureRequest& request) const;
   ForwardResult captured(c10::IValue out, const capture::TapPlan& plan) const;  // the taps as plain data
+  ForwardResult captured_rollout(c10::IValue out, const capture::TapPlan& plan) const;
   int64_t next_token(const c10::IValue& output) const;  // greedy, from the logits
 
   std::string path_;
