@@ -1,6 +1,6 @@
 // The command-line specs users type: --layers, --budgets / --input-ids, --query (and the
-// rows it resolves to), --image-tokens and --heads. The first byte picks the parser and
-// its context; the rest is the text. A bad spec must be an attnviz::Error (usage, one
+// rows it resolves to), --image-tokens / --layout (and the spans they resolve to) and
+// --heads. The first byte picks the parser and its context; the rest is the text. A bad spec must be an attnviz::Error (usage, one
 // line); anything else escaping, or a result outside the documented range, is a finding.
 #include <algorithm>
 #include <cstdint>
@@ -40,16 +40,29 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         (void)q.str();
         SequenceLayout s;
         s.tq = selector / 5 + 1;  // 1..52
-        s.text_offset = selector % 3;
-        s.prompt_len = selector % 7;
-        s.answer_len = selector % 4;
+        s.tk = s.tq + selector % 3;
+        const int texts = std::min(selector % 7, s.tk);
+        for (int i = 0; i < texts; ++i) s.text.push_back(s.tk - texts + i);
+        s.answer_len = std::min(selector % 4, texts);
+        s.prompt_len = texts - s.answer_len;
+        if (selector % 2) s.cls = 0;
         for (int r : query_rows(q, s)) check(r >= 0 && r < s.tq);
         break;
       }
       case 3: {
-        const TokenSpan t = parse_token_span(text);
-        check(t.offset >= 0 && t.grid_h > 0 && t.grid_w > 0 &&
-              static_cast<int64_t>(t.grid_h) * t.grid_w == t.count);
+        // --image-tokens or --layout, then resolved against a run of some key count.
+        const StackLayout layout = (selector / 5) % 2 ? parse_layout(text) : parse_image_tokens(text);
+        LayoutInputs in;
+        in.keys = 1 + (selector / 10) * 7;  // 1..176
+        in.ids.assign(static_cast<size_t>(in.keys / 2), 1);
+        in.image_h = in.image_w = 224;
+        const TokenLayout t = resolve_layout(layout, in, "fuzz", static_cast<int>(ExitCode::usage));
+        check(t.keys == in.keys);
+        for (const auto& span : t.images)
+          check(span.offset >= 0 && span.grid_h > 0 && span.grid_w > 0 &&
+                static_cast<int64_t>(span.grid_h) * span.grid_w == span.count &&
+                static_cast<int64_t>(span.offset) + span.count <= in.keys);
+        for (int k : t.text) check(k >= 0 && k < in.keys);
         break;
       }
       case 4: {

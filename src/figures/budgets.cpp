@@ -31,16 +31,8 @@ OverlayFigure budget_strips(const std::vector<Analysis>& runs, const FigureOptio
 }  // namespace
 
 FigureSet budget_figures(const std::vector<Analysis>& runs, const FigureOptions& o) {
-  FigureSet set;
-  set.kind = FigureSet::Kind::budgets;
-  for (const auto& r : runs) set.runs.push_back(&r);
-  set.basename = o.stem + ".budgets";
-  set.result_file = set.basename + ".json";
-  set.overlay_style = o.overlay_style;
-  set.grid_style = o.grid_style;
-  set.include_matrix = o.grid;
-  for (size_t r = 0; r < runs.size(); ++r)
-    figures::add_head_arrays(set, r, o.stem, ".budget" + std::to_string(runs[r].budget));
+  FigureSet set = figures::combined_set(FigureSet::Kind::budgets, runs, o, "budgets", "budget",
+                                       [&](size_t r) { return runs[r].budget; });
   if (o.overlay && !runs.empty()) {
     OverlayFigure fig = budget_strips(runs, o);
     if (!fig.strips.empty()) set.figures.push_back({"overlay", o.stem + ".budgets.png", std::move(fig)});

@@ -71,6 +71,22 @@ void add_head_arrays(FigureSet& set, size_t run, const std::string& stem, const 
   }
 }
 
+FigureSet combined_set(FigureSet::Kind kind, const std::vector<Analysis>& runs, const FigureOptions& o,
+                       const std::string& name, const std::string& tag_prefix,
+                       const std::function<int(size_t)>& tag_of) {
+  FigureSet set;
+  set.kind = kind;
+  for (const auto& r : runs) set.runs.push_back(&r);
+  set.basename = o.stem + "." + name;
+  set.result_file = set.basename + ".json";
+  set.overlay_style = o.overlay_style;
+  set.grid_style = o.grid_style;
+  set.include_matrix = o.grid;
+  for (size_t r = 0; r < runs.size(); ++r)
+    add_head_arrays(set, r, o.stem, "." + tag_prefix + std::to_string(tag_of(r)));
+  return set;
+}
+
 }  // namespace attnviz::figures
 
 namespace attnviz {

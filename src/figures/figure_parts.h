@@ -1,9 +1,11 @@
 #pragma once
 // Pieces every figure builder uses: titles, grid rows, the per-head arrays.
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "attnviz/figure.h"
+#include "attnviz/figures.h"
 
 namespace attnviz::figures {
 
@@ -32,5 +34,11 @@ void add_layer_panels(const Analysis& a, bool one_stack, std::vector<OverlayPane
 
 // A file per layer that kept its unfused heads: STEM TAG.MODULE_PATH.npy.
 void add_head_arrays(FigureSet& set, size_t run, const std::string& stem, const std::string& tag);
+
+// A set over several runs (budgets, models) named STEM.NAME, with the options' styles and
+// run r's head arrays tagged `.TAG_PREFIX<tag_of(r)>`.
+FigureSet combined_set(FigureSet::Kind kind, const std::vector<Analysis>& runs, const FigureOptions& o,
+                       const std::string& name, const std::string& tag_prefix,
+                       const std::function<int(size_t)>& tag_of);
 
 }  // namespace attnviz::figures

@@ -43,15 +43,8 @@ OverlayFigure model_strips(const std::vector<Analysis>& runs, const OverlayStyle
 }  // namespace
 
 FigureSet model_figures(const std::vector<Analysis>& runs, const FigureOptions& o) {
-  FigureSet set;
-  set.kind = FigureSet::Kind::models;
-  for (const auto& r : runs) set.runs.push_back(&r);
-  set.basename = o.stem + ".models";
-  set.result_file = set.basename + ".json";
-  set.overlay_style = o.overlay_style;
-  set.grid_style = o.grid_style;
-  set.include_matrix = o.grid;
-  for (size_t r = 0; r < runs.size(); ++r) figures::add_head_arrays(set, r, o.stem, ".model" + std::to_string(r));
+  FigureSet set = figures::combined_set(FigureSet::Kind::models, runs, o, "models", "model",
+                                       [](size_t r) { return static_cast<int>(r); });
   if (runs.empty()) return set;
   if (o.grid) set.figures.push_back({"grid", o.stem + ".models.grid.png", model_grid(runs, o.grid_style)});
   if (o.overlay) {

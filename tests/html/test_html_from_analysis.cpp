@@ -3,6 +3,7 @@
 
 #include "attnviz/error.h"
 #include "attnviz/html_from_analysis.h"
+#include "sample_layer.h"
 
 using namespace attnviz;
 
@@ -27,12 +28,7 @@ Analysis analysis(const std::string& model, const std::string& answer, HeadFusio
   a.answer_ids = {9};
   a.tokens = {"<bos>", "what", "?", answer};
   a.query = parse_query("answer");
-  LayerView v;
-  v.attention.stack = "lm.layers";
-  v.attention.index = 3;
-  v.attention.name = "lm.layers.3.attn";
-  v.attention.heads = 2;
-  v.attention.tq = v.attention.tk = 8;
+  LayerView v = test::sample_layer(3, 2, 8);
   v.attention.fusion.kind = fusion;
   const int slices = fusion == HeadFusion::Kind::all ? 2 : 1;
   for (int i = 0; i < slices * 64; ++i) v.attention.fused.push_back(static_cast<float>(i % 64 + 1 + 100 * (i / 64)));

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "attnviz/report.h"
+#include "sample_layer.h"
 
 using namespace attnviz;
 
@@ -18,12 +19,7 @@ Analysis sample() {
   a.answer = "red";
   a.answer_ids = {7};
   a.query = parse_query("answer");
-  LayerView l;
-  l.attention.stack = "lm.layers";
-  l.attention.index = 3;
-  l.attention.name = "lm.layers.3.attn";
-  l.attention.heads = 2;
-  l.attention.tq = l.attention.tk = 2;
+  LayerView l = test::sample_layer(3, 2, 2);
   l.attention.fused = {1.0f, 0.0f, 0.1234567891f, 0.8765432f};
   l.map = ImageMap{1, 1, {0.1234567891f}, 0.1234567891f, 0, 0};
   l.image_tokens = TokenSpan{0, 1, 1, 1};

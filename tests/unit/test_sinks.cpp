@@ -11,6 +11,7 @@
 #include "attnviz/npy.h"
 #include "attnviz/sinks.h"
 #include "test_support.h"
+#include "sample_layer.h"
 
 using namespace attnviz;
 using nlohmann::json;
@@ -33,12 +34,7 @@ Analysis analysis(const std::string& model, const std::string& answer, int budge
   a.answer_ids = {7};
   a.tokens = {"<bos>", answer};
   a.query = parse_query("answer");
-  LayerView l;
-  l.attention.stack = "lm.layers";
-  l.attention.index = 3;
-  l.attention.name = "lm.layers.3.attn";
-  l.attention.heads = 2;
-  l.attention.tq = l.attention.tk = 6;
+  LayerView l = test::sample_layer(3, 2, 6);
   l.attention.fused.assign(36, 0.0f);
   for (int r = 0; r < 6; ++r) l.attention.fused[r * 6 + std::min(r, 2)] = 1.0f;  // row 5: patch 2 = (1, 0)
   l.attention.per_head.assign(2 * 36, 0.5f);

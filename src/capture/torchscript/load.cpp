@@ -12,13 +12,6 @@
 namespace attnviz::torchscript {
 namespace {
 
-std::string first_line(const std::string& s) {
-  auto end = s.find('\n');
-  std::string line = s.substr(0, end);
-  while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
-  return line;
-}
-
 c10::Device device_for(const std::string& device) {
   if (device == "cuda") {
     if (!torch::cuda::is_available())

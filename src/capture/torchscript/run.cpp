@@ -10,7 +10,6 @@
 #include "torchscript_backend.h"
 
 namespace attnviz::torchscript {
-namespace {
 
 std::string first_line(const std::string& s) {
   auto end = s.find('\n');
@@ -18,6 +17,8 @@ std::string first_line(const std::string& s) {
   while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
   return line;
 }
+
+namespace {
 
 at::Tensor image_tensor(const ImageTensor& image) {
   auto t = torch::from_blob(const_cast<float*>(image.data.data()),

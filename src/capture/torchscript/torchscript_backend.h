@@ -16,6 +16,9 @@
 
 namespace attnviz::torchscript {
 
+// libtorch's messages carry a C++ backtrace after their first line; errors keep that line.
+std::string first_line(const std::string& s);
+
 class TorchScriptBackend : public CaptureBackend {
  public:
   TorchScriptBackend(std::string path, torch::jit::Module module, c10::Device device);
