@@ -28,9 +28,10 @@ struct CaptureRequest {
   // Attention rollout computed during the forward, layer by layer: each chain is a
   // stack's layers 0..l in order, and `sites` (all in chains) return their rolled-out
   // [tq, tk] matrix as AttentionMap::fused instead of the raw one. Only one running
-  // product per chain is held, never every layer's matrix. A model Error when the chain
-  // cannot be carried through the forward (a layer in a branch, windowed or non-square
-  // attention); attention_rollout() over raw maps then says which layer.
+  // product per chain is held, never every layer's matrix; a layer inside If branches is
+  // carried past them. A model Error when the chain cannot be carried (a scripted
+  // nn.MultiheadAttention with both its paths, windowed or non-square attention, a layer
+  // that did not run); attention_rollout() over raw maps then says which layer.
   std::vector<std::vector<int>> rollout_chains;
 };
 

@@ -10,7 +10,7 @@ namespace attnviz {
 // `layers` are consecutive layers 0..L of one stack, in order, square [t, t] and all of
 // the same t. Each layer's (head-fused) matrix A becomes A' = (A + I) / 2 with rows
 // renormalised; the result after layer l is A'_l * A'_{l-1} * ... * A'_0 (row-major
-// [t, t]). Throws a usage Error for non-square or mismatched layers.
+// [t, t]). Throws a usage Error for windowed, non-square or mismatched layers.
 std::vector<std::vector<float>> attention_rollout(const std::vector<const AttentionMap*>& layers);
 
 }  // namespace attnviz

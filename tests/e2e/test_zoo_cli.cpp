@@ -287,6 +287,18 @@ TEST(ZooCli, SwinQueryClsIsNeverSilentlyAPatch) {
   }
 }
 
+// Rollout multiplies whole square matrices; a window's attention is not one. Refused in one
+// line naming the layer, and nothing written.
+TEST(ZooCli, SwinRolloutIsRefusedNamingTheWindowedLayer) {
+  const auto m = test::zoo_model("swin_traced");
+  test::TempDir dir("swin_rollout");
+  auto r = run_zoo(dir, m.model(), m.image(), {"--method", "rollout"});
+  EXPECT_EQ(r.result.exit_code, 2) << r.result.err;
+  EXPECT_TRUE(test::one_line_naming(r.result.err, "features.1.0.attn")) << r.result.err;
+  EXPECT_NE(r.result.err.find("windows"), std::string::npos) << r.result.err;
+  EXPECT_TRUE(!test::file_exists(r.out) || test::tree(r.out).empty()) << "files written for a refused run";
+}
+
 // ------------------------------------------------------------------ LLaVA-like VLM
 
 TEST(ZooCli, ImageTokensFlagPutsTheWiredPeakOnItsPatch) {
