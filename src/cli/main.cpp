@@ -1,6 +1,11 @@
 // attnviz: where a vision-language model looks. See README.md and docs/cli.md.
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -43,6 +48,49 @@ int parse_failure(const CLI::App& app, const CLI::ParseError& e) {
   return static_cast<int>(attnviz::ExitCode::usage);
 }
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define ATTNVIZ_SANITIZED 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define ATTNVIZ_SANITIZED 1
+#endif
+
+// Every output is written, renamed and flushed by now. Tearing the process down normally
+// then runs libtorch's, OpenMP's and OpenBLAS's exit handlers: 0.1-0.2 s, a fifth of a
+// one-image run (bench/README.md), and nothing of attnviz's waits on them. Sanitizer
+// builds exit normally, so that the leak check still runs.
+[[noreturn]] void exit_now(int code) {
+  std::cout.flush();
+  std::cerr.flush();
+  spdlog::shutdown();
+  std::fflush(nullptr);
+#ifdef ATTNVIZ_SANITIZED
+  std::exit(code);
+#else
+  std::_Exit(code);
+#endif
+}
+
+using Commands = std::vector<std::pair<std::string, attnviz::cli::Action>>;
+
+// The chosen command's exit code; its errors become one line on stderr.
+int dispatch(const CLI::App& app, const Commands& commands) {
+  try {
+    for (const auto& [name, action] : commands)
+      if (app.got_subcommand(name)) return action();
+  } catch (const attnviz::Error& e) {
+    if (!e.details().empty()) spdlog::debug("{}", e.details());
+    spdlog::error("{}", e.describe(attnviz::cli::option_flag));
+    return static_cast<int>(e.code());
+  } catch (const std::exception& e) {
+    spdlog::error("internal error: {}", e.what());
+    return static_cast<int>(attnviz::ExitCode::internal);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -57,11 +105,11 @@ int main(int argc, char** argv) {
   int verbose = 0;
   app.add_flag("-q,--quiet", quiet, "Only errors on stderr");
   app.add_flag("-v,--verbose", verbose, "More detail on stderr (-vv for debug)");
-  auto run = attnviz::cli::add_run(app);
-  auto inspect = attnviz::cli::add_inspect(app);
-  auto diff = attnviz::cli::add_diff(app);
-  auto merge = attnviz::cli::add_merge(app);
-  auto tokenize = attnviz::cli::add_tokenize(app);
+  const Commands commands = {{"run", attnviz::cli::add_run(app)},
+                             {"inspect", attnviz::cli::add_inspect(app)},
+                             {"diff", attnviz::cli::add_diff(app)},
+                             {"merge", attnviz::cli::add_merge(app)},
+                             {"tokenize", attnviz::cli::add_tokenize(app)}};
 
   try {
     app.parse(argc, argv);
@@ -73,19 +121,5 @@ int main(int argc, char** argv) {
   // A reader that goes away (`attnviz run ... --ndjson | head`) becomes a write error the
   // run reports and stops on cleanly, instead of a kill in the middle of an item.
   std::signal(SIGPIPE, SIG_IGN);
-  try {
-    if (app.got_subcommand("run")) return run();
-    if (app.got_subcommand("inspect")) return inspect();
-    if (app.got_subcommand("diff")) return diff();
-    if (app.got_subcommand("merge")) return merge();
-    if (app.got_subcommand("tokenize")) return tokenize();
-  } catch (const attnviz::Error& e) {
-    if (!e.details().empty()) spdlog::debug("{}", e.details());
-    spdlog::error("{}", e.describe(attnviz::cli::option_flag));
-    return static_cast<int>(e.code());
-  } catch (const std::exception& e) {
-    spdlog::error("internal error: {}", e.what());
-    return static_cast<int>(attnviz::ExitCode::internal);
-  }
-  return 0;
+  exit_now(dispatch(app, commands));
 }
