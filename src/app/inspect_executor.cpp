@@ -1,6 +1,8 @@
 // `attnviz inspect MODEL`: inputs, metadata, stacks, attention sites and token layouts,
 // checked against a probe run on a blank image when the input size is known.
 #include <algorithm>
+#include <functional>
+#include <future>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -131,9 +133,7 @@ void print_text(const Model& model, const json& doc) {
   for (const auto& n : model.notes()) std::cout << "note: " << n << "\n";
 }
 
-}  // namespace
-
-int execute_inspect(const InspectPlan& plan) {
+int inspect_model(const InspectPlan& plan) {
   set_compute_threads(plan.threads > 0 ? plan.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   const Model model = Model::load(plan.model, {plan.device});
   InspectPlan resolved = plan;
@@ -148,6 +148,15 @@ int execute_inspect(const InspectPlan& plan) {
   else print_text(model, doc);
   if (problems) fail_model(plan.model, "a layout does not fit the model's attention (see above)");
   return 0;
+}
+
+}  // namespace
+
+// On a thread of its own, as run's items are: libgomp keeps a pool of threads for each
+// thread that ran a parallel region, and the main thread's pool would outlive the command
+// (LeakSanitizer's check at exit crashes on those threads). get() rethrows its errors.
+int execute_inspect(const InspectPlan& plan) {
+  return std::async(std::launch::async, inspect_model, std::cref(plan)).get();
 }
 
 }  // namespace attnviz::app
